@@ -1,0 +1,55 @@
+import { defineConfig } from 'vitest/config';
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { freePort } from "./worker/dev/ports.ts";
+
+// One Postgres and one WebSocket proxy serve every project; pick their ports once so the
+// global setup, the Node tests and the workerd bindings all agree.
+process.env.PLEXOPS_TEST_PG_PORT ??= String(await freePort());
+process.env.PLEXOPS_TEST_WS_PORT ??= String(await freePort());
+const wsProxy = `127.0.0.1:${process.env.PLEXOPS_TEST_WS_PORT}`;
+const workerdDbUrl = `postgres://postgres:postgres@127.0.0.1:${process.env.PLEXOPS_TEST_PG_PORT}/plexops_workerd`;
+
+export default defineConfig({
+  test: {
+    globalSetup: ['./worker/test/support/global-setup.ts'],
+    projects: [
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: [
+            'worker/src/**/*.test.ts',
+            'worker/dev/**/*.test.ts',
+            'worker/test/node/**/*.test.ts',
+            'worker/test/sims/**/*.test.ts',
+            'agent/**/*.test.ts',
+            'admin/test/**/*.test.ts',
+          ],
+          exclude: ['**/node_modules/**', 'agent/dist/**'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                DATABASE_URL: workerdDbUrl,
+                DB_WS_PROXY: wsProxy,
+                ENVIRONMENT: 'test',
+                TEST_PG_PORT: process.env.PLEXOPS_TEST_PG_PORT,
+              },
+            },
+          }),
+        ],
+        test: {
+          name: 'workerd',
+          include: ['worker/test/workerd/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+    ],
+  },
+});

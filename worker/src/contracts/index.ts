@@ -1,0 +1,8 @@
+/**
+ * @module
+ * Contracts shared by worker, admin and agent: zod schemas and types, error codes and
+ * protocol versions. Nothing in here may import worker internals.
+ */
+export * from './errors';
+export * from './version';
+export * from './auth';

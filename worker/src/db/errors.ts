@@ -1,0 +1,33 @@
+/**
+ * @module
+ * Tells "the database could not be reached" apart from "the query was wrong". Drizzle
+ * wraps driver errors, so walk the cause chain: a Postgres server error carries a SQLSTATE;
+ * connection failures (WebSocket refused, timeout, terminated) carry none.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|57P|53|3D000|28)/;
+const CONNECTION_MESSAGE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|WebSocket|websocket|Connection terminated|connect|timeout exceeded|socket hang up|Network connection lost/i;
+
+function causes(err: unknown): unknown[] {
+  const seen: unknown[] = [];
+  let cur: unknown = err;
+  while (cur && seen.length < 8 && !seen.includes(cur)) {
+    seen.push(cur);
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return seen;
+}
+
+export function isDbUnavailableError(err: unknown): boolean {
+  const chain = causes(err);
+  for (const e of chain) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && (e as { severity?: unknown }).severity) {
+      return UNAVAILABLE_SQLSTATE.test(code);
+    }
+  }
+  return chain.some((e) => {
+    if (e instanceof Event || (e as { type?: unknown })?.type === 'error') return true;
+    const msg = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
+    return CONNECTION_MESSAGE.test(msg) || (e as { code?: unknown })?.code === 'ECONNREFUSED';
+  });
+}

@@ -1,0 +1,2 @@
+/** @module Every table, for drizzle-kit and the typed client. One file per area. */
+export * from './auth';

@@ -1,0 +1,54 @@
+/**
+ * @module
+ * The Worker's bindings and per-request variables. Bindings are checked with zod once per
+ * request (cheap) so a missing secret is a clear BAD_ENVIRONMENT error, not a crash deep
+ * inside a handler.
+ */
+import { z } from 'zod';
+import type { Db } from './db/client';
+import type { Principal } from './contracts';
+import type { Logger } from './lib/logger';
+
+export interface Bindings {
+  DATABASE_URL?: string;
+  /** Local only: host:port of the WebSocket→TCP proxy in front of a plain Postgres. */
+  DB_WS_PROXY?: string;
+  /** Absolute public URL of this deployment, e.g. https://plexops.example.com (webhook URLs). */
+  PUBLIC_URL?: string;
+  /** plex.tv base URL; tests point it at a local simulator. */
+  PLEX_TV_URL?: string;
+  /** Comma-separated Plex account ids allowed to sign in to the admin. */
+  ADMIN_PLEX_ACCOUNT_IDS?: string;
+  /** base64 32-byte key for AES-256-GCM encryption of secrets at rest. */
+  SECRETS_KEY?: string;
+  ENVIRONMENT?: string;
+  ASSETS?: Fetcher;
+  HUB?: DurableObjectNamespace;
+}
+
+export const RuntimeConfig = z.object({
+  DATABASE_URL: z.string().min(1, 'DATABASE_URL is not set'),
+  DB_WS_PROXY: z.string().optional(),
+  PUBLIC_URL: z.url().optional(),
+  PLEX_TV_URL: z.url().default('https://plex.tv'),
+  ADMIN_PLEX_ACCOUNT_IDS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+  ENVIRONMENT: z.enum(['production', 'development', 'test']).default('production'),
+});
+export type RuntimeConfig = z.infer<typeof RuntimeConfig>;
+
+export interface Variables {
+  requestId: string;
+  logger: Logger;
+  config: RuntimeConfig;
+  /** Lazily opens the per-request DB pool on first use; closed with waitUntil. */
+  db: () => Db;
+  principal?: Principal;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}

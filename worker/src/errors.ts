@@ -1,0 +1,57 @@
+/**
+ * @module
+ * The worker's single error type and the `onError` handler that turns anything thrown into
+ * the shared error body. Unknown errors become an opaque INTERNAL_ERROR carrying only the
+ * request id: stack traces and driver messages never reach a client.
+ */
+import { HTTPException } from 'hono/http-exception';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { codeToStatus, type ErrorBody, type ErrorCode, type FieldIssue } from './contracts';
+import type { AppEnv } from './env';
+import { isDbUnavailableError } from './db/errors';
+
+export class AppError extends HTTPException {
+  readonly code: ErrorCode;
+  readonly issues?: FieldIssue[];
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; issues?: FieldIssue[] } = {}) {
+    super(codeToStatus[code] as ContentfulStatusCode, { message, cause: opts.cause });
+    this.code = code;
+    if (opts.issues) this.issues = opts.issues;
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string, requestId: string, issues?: FieldIssue[]): ErrorBody {
+  return { error: { code, message, requestId, ...(issues ? { issues } : {}) } };
+}
+
+const statusToCode: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+export function handleError(err: Error, c: Context<AppEnv>): Response {
+  const requestId = c.get('requestId') ?? 'unknown';
+  if (err instanceof AppError) {
+    if (err.status >= 500) c.get('logger')?.error(err.message, { code: err.code, cause: String(err.cause ?? '') });
+    return c.json(errorBody(err.code, err.message, requestId, err.issues), err.status);
+  }
+  if (err instanceof HTTPException) {
+    // Hono's own (e.g. bodyLimit): keep the status, give it our shape.
+    const code = statusToCode[err.status] ?? 'INTERNAL_ERROR';
+    return c.json(errorBody(code, err.message || code, requestId), err.status);
+  }
+  if (isDbUnavailableError(err)) {
+    c.get('logger')?.error('database unavailable', { error: String(err) });
+    return c.json(errorBody('DB_UNAVAILABLE', 'The database is unavailable. Try again shortly.', requestId), 503);
+  }
+  c.get('logger')?.error('unhandled error', { error: String(err), stack: err.stack });
+  return c.json(errorBody('INTERNAL_ERROR', 'Something went wrong on our side.', requestId), 500);
+}

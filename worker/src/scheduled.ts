@@ -1,0 +1,26 @@
+/**
+ * @module
+ * Cron housekeeping (wrangler.toml [triggers]). Runs once a day, so its few queries are
+ * the only ones an idle deployment makes.
+ */
+import type { Bindings } from './env';
+import { RuntimeConfig } from './env';
+import { createDb } from './db/client';
+import { createLogger } from './lib/logger';
+import { deleteExpiredSessions } from './services/auth/sessions';
+
+export async function runScheduled(env: Bindings, ctx: ExecutionContext): Promise<void> {
+  const logger = createLogger({ task: 'scheduled' });
+  const cfg = RuntimeConfig.safeParse(env);
+  if (!cfg.success) {
+    logger.error('scheduled run skipped: bad environment', { issues: cfg.error.issues.map((i) => i.message) });
+    return;
+  }
+  const handle = createDb({ url: cfg.data.DATABASE_URL, ...(cfg.data.DB_WS_PROXY ? { wsProxy: cfg.data.DB_WS_PROXY } : {}) });
+  try {
+    await deleteExpiredSessions(handle.db);
+    logger.info('housekeeping done');
+  } finally {
+    ctx.waitUntil(handle.end());
+  }
+}

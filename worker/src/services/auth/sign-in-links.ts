@@ -1,0 +1,31 @@
+/**
+ * @module
+ * One-time sign-in links, printed by `npm start` and `npm run admin:token -- --link`. The
+ * secret travels in the URL fragment (never sent to servers or logged) and is consumed
+ * atomically: a second use of the same link fails.
+ */
+import { and, eq, gt, isNull } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { signInLinks } from '../../db/schema';
+import { newId, randomSecret, sha256Hex } from '../../lib/crypto';
+
+export const SIGN_IN_LINK_TTL_MS = 15 * 60 * 1000;
+const LINK_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+export async function createSignInLink(db: DbOrTx, baseUrl: string, now = new Date()): Promise<{ url: string; expiresAt: Date }> {
+  const secret = randomSecret(32);
+  const expiresAt = new Date(now.getTime() + SIGN_IN_LINK_TTL_MS);
+  await db.insert(signInLinks).values({ id: newId('sil'), secretHash: await sha256Hex(secret), expiresAt });
+  return { url: `${baseUrl.replace(/\/$/, '')}/sign-in#link=${secret}`, expiresAt };
+}
+
+/** Marks the link used and returns true exactly once per valid, unexpired link. */
+export async function consumeSignInLink(db: DbOrTx, secret: string, now = new Date()): Promise<boolean> {
+  if (!LINK_FORMAT.test(secret)) return false;
+  const rows = await db
+    .update(signInLinks)
+    .set({ usedAt: now })
+    .where(and(eq(signInLinks.secretHash, await sha256Hex(secret)), isNull(signInLinks.usedAt), gt(signInLinks.expiresAt, now)))
+    .returning({ id: signInLinks.id });
+  return rows.length === 1;
+}

