@@ -1,0 +1,44 @@
+/**
+ * @module
+ * The real Worker (wrangler.toml, bundled by wrangler, run in workerd) listening on a real
+ * loopback port, for tests and benchmarks that need HTTP from other processes: the agent
+ * daemon, webhook senders, a browser. Bindings point it at a test database.
+ */
+import { unstable_startWorker } from 'wrangler';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../dev/ports';
+
+export interface WorkerdServer {
+  url: string;
+  port: number;
+  dispose(): Promise<void>;
+}
+
+export async function startWorkerdServer(vars: Record<string, string>, opts: { port?: number } = {}): Promise<WorkerdServer> {
+  const port = opts.port ?? (await freePort());
+  const persist = mkdtempSync(path.join(tmpdir(), 'plexops-workerd-'));
+  process.env.WRANGLER_SEND_METRICS ??= 'false';
+  const worker = await unstable_startWorker({
+    config: path.resolve(import.meta.dirname, '../../../wrangler.toml'),
+    bindings: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }])),
+    dev: {
+      server: { hostname: '127.0.0.1', port },
+      inspector: false,
+      persist,
+      logLevel: 'error',
+      watch: false,
+      liveReload: false,
+    },
+  });
+  await worker.ready;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dispose: async () => {
+      await worker.dispose();
+      rmSync(persist, { recursive: true, force: true });
+    },
+  };
+}
