@@ -1,0 +1,185 @@
+/**
+ * @module nomad-sim
+ * A loopback simulator of the Nomad HTTP API (modelled on Nomad 1.9/2.0
+ * sources: command/agent/*_endpoint.go, nomad/structs), for testing plexops
+ * clients over real sockets.
+ *
+ * Implemented (faithful to the Nomad source unless noted):
+ * - Auth: X-Nomad-Token or `Authorization: Bearer`; with `aclToken` set, ACLs
+ *   are on and only that token is a (management) token. Missing/unknown tokens
+ *   → 403 "Permission denied" on RPC-backed endpoints, 403 "ACL token not
+ *   found" where Nomad resolves the token in the HTTP layer (agent/self,
+ *   jobs/parse, acl/token/self). Errors are text/plain bodies.
+ * - /v1/status/leader, /v1/status/peers, /v1/regions, /v1/agent/self,
+ *   /v1/namespaces, /v1/namespace/:name, /v1/acl/token/self.
+ * - Jobs: parse (HCL subset, see jobspec.ts), register (versions, EnforceIndex,
+ *   unchanged spec keeps the version), plan (Diff, FailedTGAllocs for missing or
+ *   exhausted CSI volumes), list, read, summary, allocations, evaluations,
+ *   deployment(s), deregister/purge. Simulated scheduling: allocs pending →
+ *   running after `allocStartDelayMs`, then DeploymentStatus.Healthy → true and
+ *   the deployment → successful.
+ * - Blocking queries on read endpoints: `?index=&wait=`, X-Nomad-Index,
+ *   default and maximum wait 300s (structs.MaxBlockingRPCQueryTime; Nomad's
+ *   docs say 10m — the code caps at 5m). No random jitter is added.
+ * - CSI: register, create, read, list (/v1/volumes?type=csi), deregister
+ *   ("volume in use"), write/read claims by running allocs, and the "CSI volume
+ *   X has exhausted its available writer claims" placement failure.
+ * - `failNext(path, status)` for retry tests; unknown paths → 404, empty body.
+ *
+ * Left out: nodes, node pools, variables, services, event stream, scaling,
+ * dispatch, revert, periodic, multiregion, Sentinel, ACL policies/roles (every
+ * valid token is management), HCL functions and arithmetic, host volumes,
+ * CSI plugins endpoints, snapshots and detach.
+ * Deviation: the simulator caps request bodies (default 16 MiB → 413), where
+ * Nomad itself has no HTTP body limit.
+ */
+import { createServer, STATUS_CODES } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NomadError } from './errors';
+import { jobRoutes } from './routes-jobs';
+import { volumeRoutes } from './routes-csi';
+import * as sys from './routes-system';
+import { type AclRule, type Ctx, decodeJson, enforceAcl, parseToken, readBody, resolveIdentity, type Route, runBlocking, type SimConfig, writeError, writeReply } from './server';
+import { SimState } from './state';
+
+export interface NomadSimOptions {
+  /** If set, ACLs are enabled and this secret is the (only) management token. */
+  aclToken?: string;
+  /** Extra namespaces besides "default". */
+  namespaces?: string[];
+  version?: string;
+  region?: string;
+  datacenter?: string;
+  /** Delay before a placed allocation turns running (and again before it is marked healthy). */
+  allocStartDelayMs?: number;
+  /** Known CSI plugin IDs. Unset: any PluginID is accepted as a healthy node-only plugin. */
+  csiPlugins?: string[];
+  /** Simulator-only safety cap on request bodies (default 16 MiB). */
+  maxBodyBytes?: number;
+}
+
+export interface NomadSim {
+  url: string;
+  requests: Array<{ method: string; path: string; token?: string }>;
+  state: SimState;
+  failNext(path: string, status: number): void;
+  close(): Promise<void>;
+}
+
+export type { SimState } from './state';
+
+export interface RouteDef {
+  pattern: RegExp;
+  acl: AclRule;
+  handler: Route;
+}
+
+const ROUTES: RouteDef[] = [
+  { pattern: /^\/v1\/status\/leader$/, acl: 'none', handler: sys.statusLeader },
+  { pattern: /^\/v1\/status\/peers$/, acl: 'none', handler: sys.statusPeers },
+  { pattern: /^\/v1\/regions$/, acl: 'none', handler: sys.regions },
+  { pattern: /^\/v1\/agent\/self$/, acl: 'agent', handler: sys.agentSelf },
+  { pattern: /^\/v1\/namespaces$/, acl: 'filter', handler: sys.namespaces },
+  { pattern: /^\/v1\/namespace\/(.*)$/, acl: 'filter', handler: sys.namespace },
+  { pattern: /^\/v1\/acl\/token\/self$/, acl: 'whoami', handler: sys.aclTokenSelf },
+  ...jobRoutes,
+  ...volumeRoutes,
+];
+
+export async function startNomadSim(opts: NomadSimOptions = {}): Promise<NomadSim> {
+  const config: SimConfig = {
+    aclToken: opts.aclToken,
+    version: opts.version ?? '1.9.7',
+    region: opts.region ?? 'global',
+    datacenter: opts.datacenter ?? 'dc1',
+    allocStartDelayMs: opts.allocStartDelayMs ?? 50,
+    maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024,
+  };
+  const state = new SimState(opts.namespaces ?? [], opts.csiPlugins);
+  const requests: NomadSim['requests'] = [];
+  const faults = new Map<string, number[]>();
+  const inflight = new Set<AbortController>();
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const token = parseToken(req);
+    requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, ...(token ? { token } : {}) });
+    const fault = faults.get(url.pathname)?.shift();
+    if (fault !== undefined) {
+      req.resume();
+      res.writeHead(fault, { 'Content-Type': 'text/plain' });
+      res.end(STATUS_CODES[fault] ?? 'injected failure');
+      return;
+    }
+    const route = ROUTES.find((r) => r.pattern.test(url.pathname));
+    if (!route) {
+      req.resume();
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    const abort = new AbortController();
+    inflight.add(abort);
+    res.on('close', () => {
+      abort.abort();
+      inflight.delete(abort);
+    });
+    const identity = resolveIdentity(token, config);
+    let index: number | undefined;
+    let bodyPromise: Promise<unknown> | undefined;
+    const ctx: Ctx = {
+      req,
+      res,
+      url,
+      method: req.method ?? 'GET',
+      namespace: url.searchParams.get('namespace') || 'default',
+      identity,
+      state,
+      config,
+      signal: abort.signal,
+      json: () => (bodyPromise ??= readBody(req, config.maxBodyBytes).then(decodeJson)),
+      setIndex: (n) => {
+        index = n;
+      },
+      blocking: (tables, produce) => runBlocking(ctx, tables, produce),
+    };
+    const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map((p) => decodeURIComponent(p ?? ''));
+    Promise.resolve()
+      .then(() => {
+        enforceAcl(route.acl, identity);
+        return route.handler(ctx, params);
+      })
+      .then((reply) => {
+        if (abort.signal.aborted) return;
+        if (index !== undefined) res.setHeader('X-Nomad-Index', String(index));
+        res.setHeader('X-Nomad-KnownLeader', 'true');
+        res.setHeader('X-Nomad-LastContact', '0');
+        writeReply(res, reply, url.searchParams.has('pretty'));
+      })
+      .catch((err: unknown) => {
+        if (err instanceof NomadError && err.status === 413) res.setHeader('Connection', 'close');
+        writeError(res, err);
+      });
+  });
+  server.headersTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    state,
+    failNext(path, status) {
+      faults.set(path, [...(faults.get(path) ?? []), status]);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const a of inflight) a.abort();
+        state.stopTimers();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
