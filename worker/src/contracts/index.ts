@@ -6,3 +6,4 @@
 export * from './errors';
 export * from './version';
 export * from './auth';
+export * from './job-kinds';
