@@ -1,2 +1,3 @@
 /** @module Every table, for drizzle-kit and the typed client. One file per area. */
 export * from './auth';
+export * from './catalog';
