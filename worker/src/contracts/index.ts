@@ -7,3 +7,4 @@ export * from './errors';
 export * from './version';
 export * from './auth';
 export * from './job-kinds';
+export * from './agent-protocol';

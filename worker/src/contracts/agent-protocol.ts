@@ -1,0 +1,251 @@
+/**
+ * @module
+ * The agent wire protocol (`/agent/v1/*`), owned by the worker and imported by the agent.
+ * The worker validates requests with these schemas; the agent validates responses with them.
+ *
+ * Conventions every endpoint follows:
+ * - Every request sends `X-Plexops-Protocol: <AGENT_PROTOCOL_VERSION>`; a version outside
+ *   [MIN_AGENT_PROTOCOL_VERSION, AGENT_PROTOCOL_VERSION] → 426 UNSUPPORTED_PROTOCOL_VERSION.
+ *   Responses carry the worker's own version in the same header.
+ * - Every request but `/enroll` sends `Authorization: Bearer <agent token>`; unknown or revoked
+ *   → 401 UNAUTHORIZED (the daemon exits with a clear message; it never retries a 401).
+ * - Every job-scoped request carries the `leaseToken` from the claim. A stale or foreign token,
+ *   or a lease that expired, → 409 LEASE_LOST: the agent must stop acting on that job at once.
+ * - Every job-scoped response carries `cancelRequested`.
+ * - Errors use the shared `ErrorBody` (`{ error: { code, message, requestId } }`); branch on code.
+ *   Retry 429/5xx/network errors with backoff; never retry 400/401/409/413/426.
+ * - `attempt` is the job's claim number from {@link ClaimedJob.attempt}; step finish is
+ *   idempotent on (job, step index, attempt), so a lost response can simply be resent.
+ *
+ * Log chunks: `seq` counts from 0 per job with no holes; `offset` is the byte offset (UTF-8)
+ * of the chunk in the job's whole log; `data` is UTF-8 text already redacted by the agent.
+ * At job finish the agent sends `lastSeq`, `totalBytes` and the sha256 (hex) of the whole log
+ * (all chunks' UTF-8 bytes in seq order); the worker answers with the seqs it is missing (or
+ * all of them if the checksum does not match) and the agent resends them, then finishes again.
+ */
+import { z } from 'zod';
+
+export const AGENT_PROTOCOL_HEADER = 'X-Plexops-Protocol';
+export const AGENT_API_PREFIX = '/agent/v1';
+
+/** Lease time-to-live: a claim or heartbeat keeps the job for this long. */
+export const LEASE_TTL_MS = 60_000;
+/** Longest a `/wait` (or a heartbeat's `waitMs`) is held open: below proxies' ~60 s cut-off. */
+export const MAX_WAIT_MS = 25_000;
+/** Largest body accepted by `POST /jobs/:id/logs` (→ 413 PAYLOAD_TOO_LARGE beyond). */
+export const MAX_LOG_REQUEST_BYTES = 256 * 1024;
+/** Enrollment codes live this long and work once. */
+export const ENROLLMENT_TTL_MS = 15 * 60_000;
+
+export const JobStatus = z.enum([
+  'queued',
+  'claimed',
+  'running',
+  'awaiting_approval',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'needs_attention',
+]);
+export type JobStatus = z.infer<typeof JobStatus>;
+export const TERMINAL_JOB_STATUSES = ['succeeded', 'failed', 'cancelled', 'needs_attention'] as const satisfies readonly JobStatus[];
+
+export const StepStatus = z.enum([
+  'pending',
+  'running',
+  'awaiting_approval',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'needs_attention',
+]);
+export type StepStatus = z.infer<typeof StepStatus>;
+
+/** Agent tags: what the agent can reach, e.g. `home`, `k8s`, `site=paris`. Jobs require a subset. */
+export const AgentTag = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:=-]{0,63}$/, 'tag may contain letters, digits and _ . : = - (max 64)');
+export const AgentTags = z.array(AgentTag).max(32);
+
+const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'malformed id');
+const LeaseToken = z.string().min(1).max(128);
+const Attempt = z.number().int().min(1).max(1_000_000);
+const Iso = z.string();
+const Outputs = z.record(z.string(), z.unknown());
+
+// ---------------------------------------------------------------------------------------------
+// POST /enroll (no Authorization; the one-time code is the credential)
+
+export const EnrollRequest = z.strictObject({
+  code: z.string().min(1).max(128),
+  name: z.string().trim().min(1).max(100),
+  tags: AgentTags.default([]),
+  version: z.string().min(1).max(64),
+  hostname: z.string().min(1).max(255),
+});
+export type EnrollRequest = z.input<typeof EnrollRequest>;
+export const EnrollResponse = z.object({ agentId: z.string(), token: z.string() });
+export type EnrollResponse = z.infer<typeof EnrollResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// POST /wait — long-poll for work (≤ MAX_WAIT_MS); returns at once when a job is claimable.
+
+export const WaitRequest = z.strictObject({
+  /** How long the server may hold the request; defaults to (and is capped at) the server's wait. */
+  waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional(),
+});
+export type WaitRequest = z.infer<typeof WaitRequest>;
+
+export const ClaimedStep = z.object({
+  index: z.number().int(),
+  id: z.string(),
+  status: StepStatus,
+  /** Times this step was started, over all claims. */
+  attempts: z.number().int(),
+  outputs: Outputs.nullable(),
+});
+export type ClaimedStep = z.infer<typeof ClaimedStep>;
+
+export const ApprovalInfo = z.object({
+  stepIndex: z.number().int(),
+  /** sha256 hex of `stepApprovalPayload(kind, stepIndex, params)` (job-kinds.ts). */
+  paramsHash: z.string(),
+  approvedBy: z.string(),
+  approvedAt: Iso,
+});
+export type ApprovalInfo = z.infer<typeof ApprovalInfo>;
+
+export const ClaimedJob = z.object({
+  id: z.string(),
+  kind: z.string(),
+  params: z.unknown(),
+  tags: z.array(z.string()),
+  /** This claim's number (1 on first claim); send it back on step start/finish. */
+  attempt: z.number().int(),
+  leaseToken: z.string(),
+  leaseExpiresAt: Iso,
+  /** Server-side step state: on a resumed job, skip steps that already `succeeded`. */
+  steps: z.array(ClaimedStep),
+  approvals: z.array(ApprovalInfo),
+  cancelRequested: z.boolean(),
+});
+export type ClaimedJob = z.infer<typeof ClaimedJob>;
+
+export const WaitResponse = z.object({
+  job: ClaimedJob.nullable(),
+  /** Wait this long (plus a little jitter) before the next `/wait`; 0 after a claim. */
+  pollAfterMs: z.number().int().min(0),
+});
+export type WaitResponse = z.infer<typeof WaitResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// POST /jobs/:id/heartbeat — renews the lease (TTL LEASE_TTL_MS). With `waitMs` the response is
+// held until cancel is requested or an approval lands (or waitMs passes): a cancel channel
+// with no polling. The lease is renewed when the request arrives, so keep waitMs < TTL/2.
+
+export const Progress = z.strictObject({
+  stepIndex: z.number().int().min(0).max(1000).optional(),
+  message: z.string().max(500).optional(),
+  done: z.number().min(0).optional(),
+  total: z.number().min(0).optional(),
+  unit: z.enum(['bytes', 'files', 'items', 'percent']).optional(),
+  etaSeconds: z.number().min(0).optional(),
+});
+export type Progress = z.infer<typeof Progress>;
+
+export const HeartbeatRequest = z.strictObject({
+  leaseToken: LeaseToken,
+  progress: Progress.optional(),
+  waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional(),
+});
+export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
+export const HeartbeatResponse = z.object({
+  leaseExpiresAt: Iso,
+  cancelRequested: z.boolean(),
+  approvals: z.array(ApprovalInfo),
+});
+export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// POST /jobs/:id/steps/:index/start
+// ok → run the step. awaiting_approval → the lease is released, the job waits for an approval
+// and is offered again (a new claim, attempt+1) once approved: drop the job and go back to
+// /wait. cancelled → do not run it; finish the job with status `cancelled`.
+
+export const StepStartRequest = z.strictObject({ leaseToken: LeaseToken, attempt: Attempt });
+export type StepStartRequest = z.infer<typeof StepStartRequest>;
+export const StepStartResponse = z.object({
+  status: z.enum(['ok', 'awaiting_approval', 'cancelled']),
+  cancelRequested: z.boolean(),
+});
+export type StepStartResponse = z.infer<typeof StepStartResponse>;
+
+// POST /jobs/:id/steps/:index/finish — idempotent on (job, step, attempt).
+export const StepError = z.strictObject({ message: z.string().max(4000), code: z.string().max(100).optional() });
+export const StepFinishRequest = z.strictObject({
+  leaseToken: LeaseToken,
+  attempt: Attempt,
+  status: z.enum(['succeeded', 'failed']),
+  outputs: Outputs.optional(),
+  error: StepError.optional(),
+});
+export type StepFinishRequest = z.infer<typeof StepFinishRequest>;
+export const StepFinishResponse = z.object({ ok: z.literal(true), cancelRequested: z.boolean() });
+export type StepFinishResponse = z.infer<typeof StepFinishResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// POST /jobs/:id/logs — idempotent upsert on (job, seq); body ≤ MAX_LOG_REQUEST_BYTES.
+
+export const LogChunk = z.strictObject({
+  seq: z.number().int().min(0).max(10_000_000),
+  offset: z.number().int().min(0),
+  data: z.string(),
+  stepIndex: z.number().int().min(0).max(1000).optional(),
+});
+export type LogChunk = z.infer<typeof LogChunk>;
+export const LogsRequest = z.strictObject({ leaseToken: LeaseToken, chunks: z.array(LogChunk).min(1).max(1000) });
+export type LogsRequest = z.infer<typeof LogsRequest>;
+export const LogsResponse = z.object({ accepted: z.number().int(), cancelRequested: z.boolean() });
+export type LogsResponse = z.infer<typeof LogsResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// POST /jobs/:id/finish — `{ ok: true }` ends the job (lease released); `{ ok: false,
+// missingSeqs }` keeps the lease: resend those chunks, then finish again. Repeating a finish
+// that already succeeded with the same lease token returns `{ ok: true }` again.
+
+export const JobFinishRequest = z.strictObject({
+  leaseToken: LeaseToken,
+  status: z.enum(['succeeded', 'failed', 'cancelled']),
+  totalBytes: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lower-case hex digits'),
+  /** Highest seq sent; -1 when the job wrote no log. */
+  lastSeq: z.number().int().min(-1).max(10_000_000),
+  error: StepError.optional(),
+});
+export type JobFinishRequest = z.infer<typeof JobFinishRequest>;
+export const JobFinishResponse = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), status: JobStatus, cancelRequested: z.boolean() }),
+  z.object({
+    ok: z.literal(false),
+    missingSeqs: z.array(z.number().int()),
+    reason: z.enum(['gaps', 'checksum_mismatch']),
+    cancelRequested: z.boolean(),
+  }),
+]);
+export type JobFinishResponse = z.infer<typeof JobFinishResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// POST /token/rotate — a new token; the old one keeps working until the new one is first used
+// (so a crash between the response and saving the config does not lock the agent out).
+
+export const TokenRotateRequest = z.strictObject({});
+export const TokenRotateResponse = z.object({ token: z.string() });
+export type TokenRotateResponse = z.infer<typeof TokenRotateResponse>;
+
+/** Path params, shared so worker routes and agent client agree. */
+export const JobIdParam = z.object({ id: Id });
+export const StepParam = z.object({ id: Id, index: z.coerce.number().int().min(0).max(1000) });
+
+/** Parses `X-Plexops-Protocol`; NaN when missing or not an integer. */
+export function parseProtocolHeader(value: string | null | undefined): number {
+  if (!value || !/^\d{1,6}$/.test(value.trim())) return Number.NaN;
+  return Number(value.trim());
+}
