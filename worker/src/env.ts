@@ -21,6 +21,9 @@ export interface Bindings {
   ADMIN_PLEX_ACCOUNT_IDS?: string;
   /** base64 32-byte key for AES-256-GCM encryption of secrets at rest. */
   SECRETS_KEY?: string;
+  BENCH_BASELINE?: string;
+  WEBHOOK_MAX_BODY_BYTES?: string;
+  RETRIER?: DurableObjectNamespace;
   ENVIRONMENT?: string;
   ASSETS?: Fetcher;
   HUB?: DurableObjectNamespace;
@@ -36,6 +39,12 @@ export const RuntimeConfig = z.object({
     .default('')
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
   ENVIRONMENT: z.enum(['production', 'development', 'test']).default('production'),
+  /** base64 32-byte AES-256-GCM key; checked where it is used (lib/secret-box.ts) so a bad key fails only secret storage. */
+  SECRETS_KEY: z.string().optional(),
+  /** Benchmarks only: exposes the baseline webhook endpoint when "1". Never set in production. */
+  BENCH_BASELINE: z.string().optional(),
+  /** Cap on a Plex webhook body (the JPEG thumb makes it large); checked before the body is read. */
+  WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfig>;
 
