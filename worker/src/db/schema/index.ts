@@ -2,3 +2,5 @@
 export * from './auth';
 export * from './catalog';
 export * from './jobs';
+export * from './plex';
+export * from './tracker';
