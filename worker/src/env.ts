@@ -24,6 +24,11 @@ export interface Bindings {
   BENCH_BASELINE?: string;
   WEBHOOK_MAX_BODY_BYTES?: string;
   RETRIER?: DurableObjectNamespace;
+  /** Agent protocol timings (ms); tests compress them. Defaults: wait 25 s, lease 60 s, poll-after 1 s, alarm grace 1 s. */
+  AGENT_WAIT_MS?: string;
+  AGENT_LEASE_TTL_MS?: string;
+  AGENT_POLL_AFTER_MS?: string;
+  HUB_ALARM_GRACE_MS?: string;
   ENVIRONMENT?: string;
   ASSETS?: Fetcher;
   HUB?: DurableObjectNamespace;
@@ -39,6 +44,10 @@ export const RuntimeConfig = z.object({
     .default('')
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
   ENVIRONMENT: z.enum(['production', 'development', 'test']).default('production'),
+  AGENT_WAIT_MS: z.coerce.number().int().min(0).max(25_000).default(25_000),
+  AGENT_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),
+  AGENT_POLL_AFTER_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  HUB_ALARM_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   /** base64 32-byte AES-256-GCM key; checked where it is used (lib/secret-box.ts) so a bad key fails only secret storage. */
   SECRETS_KEY: z.string().optional(),
   /** Benchmarks only: exposes the baseline webhook endpoint when "1". Never set in production. */
