@@ -35,7 +35,7 @@
  */
 import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NomadError } from './errors';
+import { invalidMethod, NomadError } from './errors';
 import { jobRoutes } from './routes-jobs';
 import { volumeRoutes } from './routes-csi';
 import * as sys from './routes-system';
@@ -71,6 +71,8 @@ export type { SimState } from './state';
 export interface RouteDef {
   pattern: RegExp;
   acl: AclRule;
+  /** When set, other methods get 405 before any ACL check (Nomad checks the method first). */
+  methods?: string[];
   handler: Route;
 }
 
@@ -146,6 +148,7 @@ export async function startNomadSim(opts: NomadSimOptions = {}): Promise<NomadSi
     const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map((p) => decodeURIComponent(p ?? ''));
     Promise.resolve()
       .then(() => {
+        if (route.methods && !route.methods.includes(ctx.method)) throw invalidMethod();
         enforceAcl(route.acl, identity);
         return route.handler(ctx, params);
       })

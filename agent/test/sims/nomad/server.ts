@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseGoDuration } from './duration';
 import { coded, NomadError, permissionDenied, tokenNotFound } from './errors';
+import { decodeGoJson } from './json-decode';
 import type { SimState, Table } from './state';
 
 export interface SimConfig {
@@ -87,20 +88,10 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   return Buffer.concat(chunks);
 }
 
-/** Decodes like Go's json.Decoder.Decode, with its error strings for the common failures. */
+/** Decodes a request body like Nomad's decodeBody (json.Decoder.Decode). */
 export function decodeJson(raw: Buffer): unknown {
   if (raw.length === 0) throw coded(400, 'Request body is empty');
-  const text = raw.toString('utf8');
-  if (text.trim() === '') throw coded(400, 'EOF');
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    const m = /position (\d+)/.exec(String(err));
-    const at = m ? Number(m[1]) : -1;
-    if (at < 0 || at >= text.trimEnd().length) throw coded(400, 'unexpected EOF');
-    const ch = text[at] ?? '';
-    throw coded(400, `invalid character '${ch}' looking for beginning of value`);
-  }
+  return decodeGoJson(raw.toString('utf8'));
 }
 
 export function parseWait(url: URL): { index: number; waitMs: number } {

@@ -13,6 +13,8 @@ export type Table = 'jobs' | 'job_summary' | 'allocs' | 'evals' | 'deployment' |
 export interface StoredJob {
   job: Json;
   versions: Json[];
+  /** Unplaced allocations per task group from the last evaluation. */
+  queued: Record<string, number>;
 }
 export interface Volume extends Json {
   ID: string;
