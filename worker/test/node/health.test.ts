@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../support/test-db';
-import { createTestClient } from '../support/test-app';
+import { createTestClient, readJson } from '../support/test-app';
 import { APP_VERSION } from '../../src/contracts';
 
 let db: TestDb;
@@ -13,7 +13,7 @@ describe('GET /healthz', () => {
   it('reports ok after a real query through the Neon driver', async () => {
     const res = await createTestClient(db).request('/healthz');
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({ ok: true, version: APP_VERSION, db: 'ok' });
     expect(body.migrations).toBeGreaterThanOrEqual(2);
     expect(res.headers.get('x-request-id')).toMatch(/^req_/);
@@ -23,7 +23,7 @@ describe('GET /healthz', () => {
     const client = createTestClient(db, { DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:1/none' });
     const res = await client.request('/healthz');
     expect(res.status).toBe(503);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body.error.code).toBe('DB_UNAVAILABLE');
     expect(body.error.requestId).toMatch(/^req_/);
     expect(JSON.stringify(body)).not.toMatch(/at |Error:|127\.0\.0\.1:1/);
@@ -33,14 +33,14 @@ describe('GET /healthz', () => {
     const client = createTestClient(db, { DATABASE_URL: '' });
     const res = await client.request('/healthz');
     expect(res.status).toBe(500);
-    expect((await res.json()).error.code).toBe('BAD_ENVIRONMENT');
+    expect((await readJson(res)).error.code).toBe('BAD_ENVIRONMENT');
   });
 
   it('reports an unmigrated database as such', async () => {
     const client = createTestClient(db, { DATABASE_URL: db.url.replace(/\/[^/]+$/, '/postgres') });
     const res = await client.request('/healthz');
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ ok: false, db: 'unmigrated' });
+    expect(await readJson(res)).toMatchObject({ ok: false, db: 'unmigrated' });
   });
 });
 
@@ -48,7 +48,7 @@ describe('unknown routes', () => {
   it('answer 404 JSON in the shared error shape', async () => {
     const res = await createTestClient(db).request('/nope/not-here');
     expect(res.status).toBe(404);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body.error).toMatchObject({ code: 'NOT_FOUND' });
     expect(typeof body.error.requestId).toBe('string');
   });

@@ -34,13 +34,19 @@ export function createTestClient(db: TestDb, env: Partial<Bindings> = {}): TestC
       if (cookies.size && !headers.has('cookie')) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
       const { json, ...rest } = init;
       const res = await app.request(`${TEST_ORIGIN}${path}`, { ...rest, method, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) }, fullEnv);
-      for (const sc of res.headers.getSetCookie()) {
+      for (const sc of (res.headers as unknown as { getSetCookie(): string[] }).getSetCookie()) {
         const [pair, ...attrs] = sc.split(';');
         const [k, ...v] = (pair ?? '').split('=');
-        const expired = attrs.some((a) => /max-age=0/i.test(a) || /expires=Thu, 01 Jan 1970/i.test(a));
+        const expired = attrs.some((a: string) => /max-age=0/i.test(a) || /expires=Thu, 01 Jan 1970/i.test(a));
         if (k) expired ? cookies.delete(k.trim()) : cookies.set(k.trim(), v.join('='));
       }
       return res;
     },
   };
+}
+
+/** Response bodies in tests are asserted structurally; `any` keeps those assertions terse. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test-only convenience
+export async function readJson(res: Response): Promise<any> {
+  return res.json();
 }

@@ -5,15 +5,18 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 
+// The pool types `exports` per project; our entry's default export is a plain fetch handler.
+const worker = (exports as unknown as { default: Fetcher }).default;
+
 describe('Worker in workerd', () => {
   it('GET /healthz queries Postgres through the Neon driver', async () => {
-    const res = await exports.default.fetch('http://plexops.test/healthz');
+    const res = await worker.fetch('http://plexops.test/healthz');
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ ok: true, db: 'ok' });
   });
 
   it('unknown /api route without credentials → 401 JSON', async () => {
-    const res = await exports.default.fetch('http://plexops.test/api/whatever');
+    const res = await worker.fetch('http://plexops.test/api/whatever');
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
   });
