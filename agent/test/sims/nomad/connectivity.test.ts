@@ -147,4 +147,15 @@ describe('nomad sim: blocking queries and faults', () => {
     const b = await call(sim.url, 'GET', '/v1/status/leader');
     expect(b.status).toBe(200);
   });
+
+  it('failNext queues per path and works for writes (body is drained, nothing applied)', async () => {
+    sim.failNext('/v1/jobs', 500);
+    sim.failNext('/v1/jobs', 429);
+    const job = { Job: { ID: 'j', TaskGroups: [{ Name: 'g', Tasks: [{ Name: 't', Driver: 'docker' }] }] } };
+    expect((await call(sim.url, 'POST', '/v1/jobs', { body: job })).status).toBe(500);
+    expect((await call(sim.url, 'POST', '/v1/jobs', { body: job })).status).toBe(429);
+    expect((await call(sim.url, 'GET', '/v1/job/j')).status).toBe(404);
+    expect((await call(sim.url, 'POST', '/v1/jobs', { body: job })).status).toBe(200);
+    expect(sim.requests.filter((r) => r.path === '/v1/jobs' && r.method === 'POST')).toHaveLength(3);
+  });
 });

@@ -16,7 +16,7 @@ import { type Json, nowNs, type SimState, uuid, type Volume } from './state';
 export const NODE_ID = 'f6a1e3c4-5b7d-4e8f-9a0b-1c2d3e4f5a6b';
 const SINGLE_WRITER = new Set(['single-node-writer', 'single-node-single-writer', 'single-node-multi-writer', 'multi-node-single-writer']);
 
-interface VolReq { alias: string; source: string; readOnly: boolean; accessMode: string }
+interface VolReq { alias: string; source: string; readOnly: boolean; accessMode: string; attachmentMode: string }
 
 function volumeRequests(group: Json, index: number): VolReq[] {
   const vols = (group.Volumes ?? {}) as Record<string, Json>;
@@ -27,6 +27,7 @@ function volumeRequests(group: Json, index: number): VolReq[] {
       source: v.PerAlloc ? `${String(v.Source)}[${index}]` : String(v.Source ?? ''),
       readOnly: v.ReadOnly === true,
       accessMode: String(v.AccessMode ?? ''),
+      attachmentMode: String(v.AttachmentMode ?? ''),
     }));
 }
 
@@ -97,6 +98,7 @@ function releaseClaims(state: SimState, allocId: string): void {
     if (allocId in w || allocId in r) {
       delete w[allocId];
       delete r[allocId];
+      if (Object.keys(w).length + Object.keys(r).length === 0) Object.assign(vol, { AccessMode: '', AttachmentMode: '' });
       vol.ModifyIndex = state.bump('csi_volumes');
     }
   }
@@ -181,6 +183,8 @@ export function schedule(state: SimState, config: SimConfig, job: Json, newVersi
         const vol = state.getVolume(ns, r.source) as Volume;
         const claims = (r.readOnly ? vol.ReadAllocs : vol.WriteAllocs) as Json;
         claims[String(alloc.ID)] = null;
+        // The volume's "current" modes are taken from its first claim.
+        if (!vol.AccessMode) Object.assign(vol, { AccessMode: r.accessMode, AttachmentMode: r.attachmentMode });
         vol.ModifyIndex = allocIdx;
       }
       if (deployment) ((deployment.TaskGroups as Json)[String(g.Name)] as Json).PlacedAllocs = Number(((deployment.TaskGroups as Json)[String(g.Name)] as Json).PlacedAllocs) + 1;
