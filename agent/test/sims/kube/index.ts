@@ -1,0 +1,152 @@
+/**
+ * @module kube-sim
+ * A Kubernetes API server simulator for driving the REAL kubectl (and our own clients) over loopback HTTP.
+ *
+ * Implemented (faithful to the documented apiserver API): /version (minor picks the gcloud kubectl
+ * dispatcher's binary), legacy discovery (/api, /apis, /api/v1, /apis/{apps,autoscaling,authorization.k8s.io}/v1),
+ * OpenAPI v3 index + per group-version documents with PATCH metadata (no schemas), bearer-token authentication
+ * (401 Unauthorized Status) with optional anonymous public-info access, deny-rule authorization (403 RBAC-style),
+ * SelfSubjectAccessReview/SelfSubjectRulesReview, health endpoints, and for namespaces, pods, services,
+ * configmaps, secrets, persistentvolumeclaims, events, nodes, statefulsets, deployments and HPAs:
+ * list (label/field selectors), watch (resourceVersion semantics, sendInitialEvents, Table events), get, create
+ * (generateName, defaulting, validation → 422), update (optimistic concurrency → 409), patch (merge, JSON,
+ * strategic, server-side apply), delete (graceful pods, namespace termination, finalizers, owner GC),
+ * deletecollection, dry runs, /status, /scale, /log, Table output with the built-in printers' columns, Status
+ * error bodies (400/401/403/404/405/406/409/410/413/415/422). StatefulSet/Deployment controllers and a kubelet
+ * simulation make rollout status / wait work; pods/exec over WebSocket (v5/v4.channel.k8s.io) runs commands on
+ * host directories standing in for pod filesystems.
+ *
+ * Plain HTTP by default (client-go sends no credentials over HTTP, so token-less requests act as the user there),
+ * or HTTPS with a self-signed certificate where tokens are enforced.
+ *
+ * Left out: client-certificate auth, protobuf/CBOR and YAML request bodies (apply-patch bodies must be JSON, which kubectl sends),
+ * aggregated discovery, OpenAPI schemas (`kubectl explain`), managedFields and apply conflicts, field validation
+ * of unknown fields, list pagination (limit is ignored, everything fits one page), SPDY, attach/port-forward,
+ * ReplicaSets (Deployments report ready without pods), admission webhooks, quotas.
+ */
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { ObjectStore } from './store.js';
+import { Registry } from './registry.js';
+import { Timers } from './timers.js';
+import { WatchHub } from './watch.js';
+import { LogStore } from './logs.js';
+import { createApiServer } from './server.js';
+import { defaultVersion, type VersionInfo } from './discovery.js';
+import { DEFAULT_MAX_BODY_BYTES } from './http-util.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { typedStore, type TypedStore } from './typed-store.js';
+import { seedCluster } from './seed.js';
+import { servingCert } from './tls.js';
+import type { DenyRule } from './authz.js';
+
+export type { DenyRule } from './authz.js';
+export type { TypedStore, NamespacedAccessor, ClusterAccessor } from './typed-store.js';
+export type * from './types.js';
+
+export interface KubeSimOptions {
+  /** Reported by /version; the minor selects kubectl.1.<minor> under the gcloud dispatcher. */
+  version?: VersionInfo;
+  /**
+   * Serve HTTPS with a self-signed certificate (its PEM is `ca`, and the kubeconfig trusts it). Default false.
+   * client-go only sends credentials over TLS, so token checks against kubectl need `tls: true`.
+   */
+  tls?: boolean;
+  /** Bearer token clients must present (random when omitted). A wrong token is always 401 Unauthorized. */
+  token?: string;
+  /**
+   * A request without a token is: 'reject' → 401 Unauthorized (an apiserver with --anonymous-auth=false),
+   * 'anonymous' → system:anonymous (only /version and health endpoints, 403 elsewhere), 'user' → treated as the
+   * token's user. Default: 'reject' with TLS; 'user' over plain HTTP, where kubectl never sends the token.
+   */
+  missingToken?: 'reject' | 'anonymous' | 'user';
+  /** Requests matching any rule get 403, and SelfSubjectAccessReviews answer allowed:false. */
+  deny?: DenyRule[];
+  /** Extra namespaces to create at start (default, kube-system, kube-public, kube-node-lease always exist). */
+  namespaces?: string[];
+  /** Request body limit (default 3 MiB like the apiserver). */
+  maxBodyBytes?: number;
+  /** Delay between a pod's creation and it becoming Running + Ready (default 150 ms). */
+  podReadyDelayMs?: number;
+  /** How long deleted pods stay Terminating (default 100 ms). */
+  podTerminationMs?: number;
+  /** How long deleted namespaces stay Terminating (default 100 ms). */
+  namespaceTerminationMs?: number;
+}
+
+export interface KubeSim {
+  /** http://127.0.0.1:PORT (https:// with tls). */
+  url: string;
+  token: string;
+  /** PEM of the self-signed serving certificate (tls only). */
+  ca?: string;
+  kubeconfigPath: string;
+  /** { KUBECONFIG, KUBECACHEDIR } for kubectl child processes. */
+  env: Record<string, string>;
+  requests: Array<{ method: string; path: string }>;
+  store: TypedStore;
+  logs: LogStore;
+  close(): Promise<void>;
+}
+
+export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
+  const dir = await mkdtemp(join(tmpdir(), 'kube-sim-'));
+  const cacheDir = join(dir, 'cache');
+  await mkdir(cacheDir);
+  const token = opts.token ?? randomBytes(24).toString('hex');
+  const timers = new Timers();
+  const store = new ObjectStore();
+  const registry = new Registry(store, timers, {
+    podTerminationMs: opts.podTerminationMs ?? 100,
+    namespaceTerminationMs: opts.namespaceTerminationMs ?? 100,
+  });
+  const watches = new WatchHub();
+  const logs = new LogStore();
+  const requests: KubeSim['requests'] = [];
+  const typed = typedStore(registry);
+  seedCluster(typed, opts.namespaces ?? []);
+
+  const cert = opts.tls ? await servingCert() : undefined;
+  const server = createApiServer({
+    version: opts.version ?? defaultVersion(),
+    token,
+    missingToken: opts.missingToken ?? (opts.tls ? 'reject' : 'user'),
+    deny: opts.deny ?? [],
+    ctx: { registry, watches, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES },
+    logs,
+    requests,
+  }, cert);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `${cert ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const kubeconfigPath = await writeKubeconfig(dir, url, token, cert?.cert);
+
+  let closed = false;
+  return {
+    url,
+    token,
+    ...(cert ? { ca: cert.cert } : {}),
+    kubeconfigPath,
+    env: { KUBECONFIG: kubeconfigPath, KUBECACHEDIR: cacheDir },
+    requests,
+    store: typed,
+    logs,
+    async close() {
+      if (closed) return;
+      closed = true;
+      timers.close();
+      watches.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
