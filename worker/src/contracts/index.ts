@@ -8,3 +8,5 @@ export * from './version';
 export * from './auth';
 export * from './job-kinds';
 export * from './agent-protocol';
+export * from './pagination';
+export * from './plex';
