@@ -159,3 +159,18 @@ describe('nomad sim: blocking queries and faults', () => {
     expect(sim.requests.filter((r) => r.path === '/v1/jobs' && r.method === 'POST')).toHaveLength(3);
   });
 });
+
+describe('nomad sim: hostile requests', () => {
+  it('bad percent-encoding and odd paths get errors, never a crash', async () => {
+    const sim = await startNomadSim();
+    try {
+      const r = await call(sim.url, 'GET', '/v1/job/%ZZ');
+      expect(r.status).toBe(400);
+      expect((await call(sim.url, 'GET', '//v1/status/leader')).status).toBe(404);
+      expect((await call(sim.url, 'GET', '/v1/job/a%2Fb')).status).toBe(404);
+      expect((await call(sim.url, 'GET', '/v1/status/leader')).status).toBe(200);
+    } finally {
+      await sim.close();
+    }
+  });
+});

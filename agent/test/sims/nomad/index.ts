@@ -26,7 +26,10 @@
  *   X has exhausted its available writer claims" placement failure.
  * - `failNext(path, status)` for retry tests; unknown paths → 404, empty body.
  *
- * Left out: nodes, node pools, variables, services, event stream, scaling,
+ * Left out: blocked evaluations are never retried (a job whose placement
+ * failed stays pending even after the volume frees up); parse output omits the
+ * many null fields of a real api.Job and heredocs are not interpolated;
+ * nodes, node pools, variables, services, event stream, scaling,
  * dispatch, revert, periodic, multiregion, Sentinel, ACL policies/roles (every
  * valid token is management), HCL functions and arithmetic, host volumes,
  * CSI plugins endpoints, snapshots and detach.
@@ -103,7 +106,15 @@ export async function startNomadSim(opts: NomadSimOptions = {}): Promise<NomadSi
   const inflight = new Set<AbortController>();
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let url: URL;
+    try {
+      url = new URL(`http://127.0.0.1${(req.url ?? '/').startsWith('/') ? '' : '/'}${req.url ?? ''}`);
+    } catch {
+      req.resume();
+      res.writeHead(400, { 'Content-Type': 'text/plain' });
+      res.end('Bad Request');
+      return;
+    }
     const token = parseToken(req);
     requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, ...(token ? { token } : {}) });
     const fault = faults.get(url.pathname)?.shift();
@@ -145,9 +156,14 @@ export async function startNomadSim(opts: NomadSimOptions = {}): Promise<NomadSi
       },
       blocking: (tables, produce) => runBlocking(ctx, tables, produce),
     };
-    const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map((p) => decodeURIComponent(p ?? ''));
     Promise.resolve()
       .then(() => {
+        let params: string[];
+        try {
+          params = (route.pattern.exec(url.pathname) ?? []).slice(1).map((p) => decodeURIComponent(p ?? ''));
+        } catch {
+          throw new NomadError(400, 'Bad Request');
+        }
         if (route.methods && !route.methods.includes(ctx.method)) throw invalidMethod();
         enforceAcl(route.acl, identity);
         return route.handler(ctx, params);
