@@ -22,6 +22,8 @@ export interface Bindings {
   /** base64 32-byte key for AES-256-GCM encryption of secrets at rest. */
   SECRETS_KEY?: string;
   BENCH_BASELINE?: string;
+  /** TMDB API base URL; unset = https://api.themoviedb.org (tests point it at the simulator). */
+  TMDB_URL?: string;
   WEBHOOK_MAX_BODY_BYTES?: string;
   RETRIER?: DurableObjectNamespace;
   /** Agent protocol timings (ms); tests compress them. Defaults: wait 25 s, lease 60 s, poll-after 1 s, alarm grace 1 s. */
