@@ -13,6 +13,8 @@ import { requireAdmin } from './middleware/admin-auth';
 import { healthRoutes } from './routes/health';
 import { authRoutes } from './routes/auth';
 import { meRoutes } from './routes/me';
+import { jobsApiRoutes } from './routes/jobs-api';
+import { agentApiRoutes } from './routes/agent-api';
 
 export const API_BODY_LIMIT = 1024 * 1024;
 
@@ -25,7 +27,8 @@ const limitBody = (maxSize: number) =>
   });
 
 export function createApiRoutes() {
-  return new Hono<AppEnv>().use(limitBody(API_BODY_LIMIT)).use(requireAdmin).route('/', meRoutes);
+  return new Hono<AppEnv>().use(limitBody(API_BODY_LIMIT)).use(requireAdmin).route('/', meRoutes)
+    .route('/', jobsApiRoutes);
 }
 
 export function createApp() {
@@ -38,6 +41,7 @@ export function createApp() {
     .route('/', healthRoutes)
     .use('/auth/*', limitBody(16 * 1024))
     .route('/auth', authRoutes)
+    .route('/agent/v1', agentApiRoutes)
     .route('/api', createApiRoutes());
 }
 

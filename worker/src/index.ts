@@ -6,6 +6,8 @@ import { createApp } from './app';
 import type { Bindings } from './env';
 import { runScheduled } from './scheduled';
 
+export { HubDO } from './hub/hub-do';
+
 const app = createApp();
 
 export default {

@@ -10,3 +10,4 @@ export * from './job-kinds';
 export * from './agent-protocol';
 export * from './pagination';
 export * from './plex';
+export * from './jobs';

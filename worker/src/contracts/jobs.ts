@@ -1,0 +1,95 @@
+/**
+ * @module
+ * Admin API contracts for jobs and agents (`/api/job-kinds`, `/api/jobs*`, `/api/agents*`).
+ */
+import { z } from 'zod';
+import { AgentTags, ApprovalInfo, JobStatus, Progress, StepStatus } from './agent-protocol';
+import { PageQuery } from './pagination';
+
+export const ResourceId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'malformed id');
+export const IdParam = z.object({ id: ResourceId });
+
+export const CreateJobRequest = z.strictObject({
+  kind: z.string().min(1).max(100),
+  params: z.unknown().optional(),
+  tags: AgentTags.default([]),
+});
+export type CreateJobRequest = z.input<typeof CreateJobRequest>;
+
+export const JobsQuery = PageQuery.extend({ status: JobStatus.optional() });
+export type JobsQuery = z.infer<typeof JobsQuery>;
+
+export const JobSummary = z.object({
+  id: z.string(),
+  kind: z.string(),
+  status: JobStatus,
+  tags: z.array(z.string()),
+  attempt: z.number().int(),
+  agentId: z.string().nullable(),
+  currentStep: z.number().int().nullable(),
+  cancelRequested: z.boolean(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type JobSummary = z.infer<typeof JobSummary>;
+
+export const JobStepInfo = z.object({
+  index: z.number().int(),
+  id: z.string(),
+  title: z.string(),
+  needsApproval: z.boolean(),
+  idempotency: z.enum(['idempotent', 'non-idempotent']),
+  status: StepStatus,
+  attempts: z.number().int(),
+  outputs: z.record(z.string(), z.unknown()).nullable(),
+  error: z.unknown().nullable(),
+  /** sha256 an approval for this step must carry (null when it needs none). */
+  paramsHash: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type JobStepInfo = z.infer<typeof JobStepInfo>;
+
+export const JobDetail = JobSummary.extend({
+  params: z.unknown(),
+  leaseExpiresAt: z.string().nullable(),
+  claimedAt: z.string().nullable(),
+  progress: Progress.nullable(),
+  error: z.unknown().nullable(),
+  logBytes: z.number().nullable(),
+  logSha256: z.string().nullable(),
+  steps: z.array(JobStepInfo),
+  approvals: z.array(ApprovalInfo),
+  agent: z.object({ id: z.string(), name: z.string(), hostname: z.string() }).nullable(),
+});
+export type JobDetail = z.infer<typeof JobDetail>;
+
+export const LogsQuery = z.object({
+  after: z.coerce.number().int().min(-1).max(10_000_000).default(-1),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});
+export const LogChunkInfo = z.object({ seq: z.number().int(), offset: z.number(), data: z.string(), stepIndex: z.number().int().nullable() });
+export type LogChunkInfo = z.infer<typeof LogChunkInfo>;
+export const LogsPage = z.object({ chunks: z.array(LogChunkInfo), nextAfter: z.number().int(), done: z.boolean() });
+export type LogsPage = z.infer<typeof LogsPage>;
+
+export const ApproveRequest = z.strictObject({ step: z.number().int().min(0).max(1000) });
+
+export const AgentInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  hostname: z.string(),
+  version: z.string(),
+  tags: z.array(z.string()),
+  online: z.boolean(),
+  lastSeenAt: z.string().nullable(),
+  currentJobId: z.string().nullable(),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+});
+export type AgentInfo = z.infer<typeof AgentInfo>;
+
+export const EnrollmentResponse = z.object({ code: z.string(), expiresAt: z.string(), command: z.string() });
+export type EnrollmentResponse = z.infer<typeof EnrollmentResponse>;

@@ -1,0 +1,82 @@
+/**
+ * @module
+ * Admin API for jobs and agents: `/api/job-kinds`, `/api/jobs*`, `/api/agents*`. Every write
+ * that can make work claimable or change what a running agent must know pokes the hub.
+ */
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { AppEnv } from '../env';
+import { ApproveRequest, CreateJobRequest, IdParam, JobsQuery, LogsQuery, describeJobKinds } from '../contracts';
+import { validate } from '../middleware/validate';
+import { requireConfig } from '../middleware/request-context';
+import { getHub } from '../hub/hub-client';
+import { createJob } from '../services/jobs/create-job';
+import { getJob, listJobs, readLogs } from '../services/jobs/query-jobs';
+import { approveStep, cancelJob, retryJob } from '../services/jobs/admin-actions';
+import { streamJobLogs } from '../services/jobs/log-stream';
+import { createEnrollment } from '../services/agents/enrollment';
+import { listAgents } from '../services/agents/list-agents';
+import { revokeAgent } from '../services/agents/tokens';
+
+export const jobsApiRoutes = new Hono<AppEnv>()
+  .get('/job-kinds', (c) => c.json({ items: describeJobKinds() }, 200))
+  .post('/jobs', validate('json', CreateJobRequest), async (c) => {
+    const body = c.req.valid('json');
+    const { id } = await createJob(c.var.db(), { kind: body.kind, params: body.params, tags: body.tags, createdBy: c.var.principal!.id });
+    await getHub(c.env).pokeWork();
+    return c.json(await getJob(c.var.db(), id), 201);
+  })
+  .get('/jobs', validate('query', JobsQuery), async (c) => c.json(await listJobs(c.var.db(), c.req.valid('query')), 200))
+  .get('/jobs/:id', validate('param', IdParam), async (c) => c.json(await getJob(c.var.db(), c.req.valid('param').id), 200))
+  .get('/jobs/:id/logs', validate('param', IdParam), validate('query', LogsQuery), async (c) =>
+    c.json(await readLogs(c.var.db(), c.req.valid('param').id, c.req.valid('query')), 200),
+  )
+  .get('/jobs/:id/logs/stream', validate('param', IdParam), validate('query', LogsQuery), async (c) => {
+    const cfg = requireConfig(c);
+    const { id } = c.req.valid('param');
+    const lastEventId = Number(c.req.header('last-event-id'));
+    const after = Number.isInteger(lastEventId) && lastEventId >= -1 ? lastEventId : c.req.valid('query').after;
+    await getJob(c.var.db(), id); // 404 before the stream opens
+    return streamSSE(c, (stream) =>
+      streamJobLogs(stream, { cfg, hub: getHub(c.env), jobId: id, after, signal: c.req.raw.signal, keepAliveMs: cfg.AGENT_WAIT_MS || 25_000 }),
+    );
+  })
+  .post('/jobs/:id/approve', validate('param', IdParam), validate('json', ApproveRequest), async (c) => {
+    const { id } = c.req.valid('param');
+    const res = await approveStep(c.var.db(), { jobId: id, step: c.req.valid('json').step, approvedBy: c.var.principal!.id });
+    const hub = getHub(c.env);
+    if (res.pokeWork) await hub.pokeWork();
+    await hub.pokeJob(id);
+    return c.json({ status: res.status, approval: res.approval }, 200);
+  })
+  .post('/jobs/:id/cancel', validate('param', IdParam), async (c) => {
+    const { id } = c.req.valid('param');
+    const res = await cancelJob(c.var.db(), id);
+    await getHub(c.env).pokeJob(id);
+    return c.json({ status: res.status, cancelRequested: true }, 200);
+  })
+  .post('/jobs/:id/retry', validate('param', IdParam), async (c) => {
+    const { id } = c.req.valid('param');
+    const res = await retryJob(c.var.db(), id);
+    const hub = getHub(c.env);
+    await hub.pokeWork();
+    await hub.pokeJob(id);
+    return c.json({ status: res.status }, 200);
+  })
+  .get('/agents', async (c) => {
+    const cfg = requireConfig(c);
+    const presence = await getHub(c.env).presence();
+    const items = await listAgents(c.var.db(), presence, { onlineWindowMs: 2 * cfg.AGENT_WAIT_MS + 10_000 });
+    return c.json({ items }, 200);
+  })
+  .post('/agents/enrollments', async (c) => {
+    const cfg = requireConfig(c);
+    const serverUrl = cfg.PUBLIC_URL ? new URL(cfg.PUBLIC_URL).origin : new URL(c.req.url).origin;
+    return c.json(await createEnrollment(c.var.db(), { createdBy: c.var.principal!.id, serverUrl }), 201);
+  })
+  .delete('/agents/:id', validate('param', IdParam), async (c) => {
+    const { id } = c.req.valid('param');
+    await revokeAgent(c.var.db(), id);
+    await getHub(c.env).forgetAgent(id);
+    return c.json({ id, revoked: true }, 200);
+  });

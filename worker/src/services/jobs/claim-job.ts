@@ -1,0 +1,63 @@
+/**
+ * @module
+ * Atomic claim: `UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED)`, so two agents racing
+ * for one job never both get it and neither blocks on the other. A job is claimable when it
+ * is queued and its required tags are a subset of the agent's. Expired leases are swept first
+ * (lazy expiry), which turns a dead agent's job claimable in the same transaction.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { agents, jobs } from '../../db/schema';
+import type { ClaimedJob } from '../../contracts';
+import { randomSecret } from '../../lib/crypto';
+import { expireLeases } from './expire-leases';
+import { loadApprovals, loadSteps } from './views';
+
+export interface ClaimingAgent {
+  id: string;
+  tags: string[];
+}
+
+export async function claimJob(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: number): Promise<ClaimedJob | null> {
+  await expireLeases(db);
+  return db.transaction(async (tx) => {
+    const leaseToken = `lse_${randomSecret(24)}`;
+    const tags = JSON.stringify(agent.tags);
+    const claimed = await tx.execute<{ id: string }>(sql`
+      UPDATE jobs SET
+        status = 'claimed',
+        attempt = attempt + 1,
+        lease_token = ${leaseToken},
+        lease_expires_at = now() + (${leaseTtlMs}::int * interval '1 millisecond'),
+        agent_id = ${agent.id},
+        claimed_at = coalesce(claimed_at, now()),
+        updated_at = now()
+      WHERE id = (
+        SELECT id FROM jobs
+        WHERE status = 'queued'
+          AND tags <@ ARRAY(SELECT jsonb_array_elements_text(${tags}::jsonb))
+        ORDER BY created_at, id
+        FOR UPDATE SKIP LOCKED
+        LIMIT 1
+      )
+      RETURNING id`);
+    const id = claimed.rows[0]?.id;
+    if (!id) return null;
+    const [job] = await tx.select().from(jobs).where(eq(jobs.id, id));
+    if (!job) return null;
+    await tx.update(agents).set({ currentJobId: id, lastSeenAt: sql`now()` }).where(eq(agents.id, agent.id));
+    const steps = await loadSteps(tx, id);
+    return {
+      id: job.id,
+      kind: job.kind,
+      params: job.params,
+      tags: job.tags,
+      attempt: job.attempt,
+      leaseToken,
+      leaseExpiresAt: job.leaseExpiresAt!.toISOString(),
+      steps: steps.map((s) => ({ index: s.index, id: s.stepId, status: s.status, attempts: s.attempts, outputs: (s.outputs as Record<string, unknown> | null) ?? null })),
+      approvals: await loadApprovals(tx, id),
+      cancelRequested: job.cancelRequestedAt !== null,
+    };
+  });
+}

@@ -1,0 +1,23 @@
+/** @module Job creation: params validated by the kind's schema, steps copied from the kind. */
+import type { DbOrTx } from '../../db/client';
+import { jobs, jobSteps } from '../../db/schema';
+import { getJobKind, parseJobParams } from '../../contracts';
+import { AppError } from '../../errors';
+import { newId } from '../../lib/crypto';
+
+export async function createJob(db: DbOrTx, input: { kind: string; params: unknown; tags: string[]; createdBy: string }): Promise<{ id: string }> {
+  const parsed = parseJobParams(input.kind, input.params);
+  if (!parsed.ok) {
+    const first = parsed.issues[0];
+    throw new AppError('BAD_REQUEST', first ? `Invalid job: ${first.path}: ${first.message}` : 'Invalid job.', { issues: parsed.issues.slice(0, 20) });
+  }
+  const def = getJobKind(input.kind)!;
+  const id = newId('job');
+  await db.transaction(async (tx) => {
+    await tx.insert(jobs).values({ id, kind: def.kind, params: parsed.params, tags: [...new Set(input.tags)].sort(), createdBy: input.createdBy });
+    await tx.insert(jobSteps).values(
+      def.steps.map((s, index) => ({ jobId: id, index, stepId: s.id, title: s.title, needsApproval: s.needsApproval, idempotency: s.idempotency })),
+    );
+  });
+  return { id };
+}

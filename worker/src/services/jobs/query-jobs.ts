@@ -1,0 +1,105 @@
+/** @module Read side of the admin jobs API: list (keyset pages), detail, log pages. */
+import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { agents, jobLogs, jobs } from '../../db/schema';
+import type { JobDetail, JobStatus, JobSummary, LogsPage, Page, Progress } from '../../contracts';
+import { TERMINAL_JOB_STATUSES } from '../../contracts';
+import { AppError } from '../../errors';
+import { decodeCursor, paginate } from '../../lib/cursor';
+import { stepParamsHash } from './step-start';
+import { iso, loadApprovals, loadSteps } from './views';
+
+type JobRow = typeof jobs.$inferSelect;
+
+function summary(j: JobRow): JobSummary {
+  return {
+    id: j.id,
+    kind: j.kind,
+    status: j.status,
+    tags: j.tags,
+    attempt: j.attempt,
+    agentId: j.agentId,
+    currentStep: j.currentStep,
+    cancelRequested: j.cancelRequestedAt !== null,
+    createdBy: j.createdBy,
+    createdAt: j.createdAt.toISOString(),
+    startedAt: iso(j.startedAt),
+    finishedAt: iso(j.finishedAt),
+  };
+}
+
+export async function listJobs(db: DbOrTx, q: { status?: JobStatus | undefined; limit: number; cursor?: string | undefined }): Promise<Page<JobSummary>> {
+  let after: [string, string] | undefined;
+  if (q.cursor) {
+    const [at, id] = decodeCursor(q.cursor, 2);
+    if (typeof at !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(at))) throw new AppError('BAD_REQUEST', 'The cursor is invalid. Start again without one.');
+    after = [at, id];
+  }
+  // Sort key as text keeps Postgres's microseconds, which a JS Date would truncate.
+  const rows = await db
+    .select({ job: jobs, key: sql<string>`${jobs.createdAt}::text` })
+    .from(jobs)
+    .where(
+      and(
+        q.status ? eq(jobs.status, q.status) : undefined,
+        after ? or(lt(jobs.createdAt, sql`${after[0]}::timestamptz`), and(eq(jobs.createdAt, sql`${after[0]}::timestamptz`), lt(jobs.id, after[1]))) : undefined,
+      ),
+    )
+    .orderBy(desc(jobs.createdAt), desc(jobs.id))
+    .limit(q.limit + 1);
+  const page = paginate(rows, q.limit, (r) => [r.key, r.job.id]);
+  return { items: page.items.map((r) => summary(r.job)), nextCursor: page.nextCursor };
+}
+
+export async function getJob(db: DbOrTx, id: string): Promise<JobDetail> {
+  const [row] = await db
+    .select({ job: jobs, agent: { id: agents.id, name: agents.name, hostname: agents.hostname } })
+    .from(jobs)
+    .leftJoin(agents, eq(agents.id, jobs.agentId))
+    .where(eq(jobs.id, id));
+  if (!row) throw new AppError('NOT_FOUND', 'No such job.');
+  const j = row.job;
+  const steps = await loadSteps(db, id);
+  return {
+    ...summary(j),
+    params: j.params,
+    leaseExpiresAt: iso(j.leaseExpiresAt),
+    claimedAt: iso(j.claimedAt),
+    progress: (j.progress as Progress | null) ?? null,
+    error: j.error ?? null,
+    logBytes: j.logBytes,
+    logSha256: j.logSha256,
+    steps: await Promise.all(
+      steps.map(async (s) => ({
+        index: s.index,
+        id: s.stepId,
+        title: s.title,
+        needsApproval: s.needsApproval,
+        idempotency: s.idempotency,
+        status: s.status,
+        attempts: s.attempts,
+        outputs: (s.outputs as Record<string, unknown> | null) ?? null,
+        error: s.error ?? null,
+        paramsHash: s.needsApproval ? await stepParamsHash(j.kind, s.index, j.params) : null,
+        startedAt: iso(s.startedAt),
+        finishedAt: iso(s.finishedAt),
+      })),
+    ),
+    approvals: await loadApprovals(db, id),
+    agent: row.agent?.id ? { id: row.agent.id, name: row.agent.name, hostname: row.agent.hostname } : null,
+  };
+}
+
+export async function readLogs(db: DbOrTx, id: string, q: { after: number; limit: number }): Promise<LogsPage> {
+  const [job] = await db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, id));
+  if (!job) throw new AppError('NOT_FOUND', 'No such job.');
+  const rows = await db
+    .select({ seq: jobLogs.seq, offset: jobLogs.offset, data: jobLogs.data, stepIndex: jobLogs.stepIndex })
+    .from(jobLogs)
+    .where(and(eq(jobLogs.jobId, id), gt(jobLogs.seq, q.after)))
+    .orderBy(asc(jobLogs.seq))
+    .limit(q.limit);
+  const last = rows[rows.length - 1];
+  const terminal = (TERMINAL_JOB_STATUSES as readonly string[]).includes(job.status);
+  return { chunks: rows, nextAfter: last ? last.seq : q.after, done: terminal && rows.length < q.limit };
+}

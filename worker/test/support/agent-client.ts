@@ -1,0 +1,100 @@
+/**
+ * @module
+ * A minimal agent-protocol client over real HTTP (fetch), for the worker's protocol tests and
+ * the agent benchmark harness. It speaks the wire protocol literally — no retries, no spool —
+ * so tests see exactly what the worker answers. The real daemon lives in agent/.
+ */
+import { createHash } from 'node:crypto';
+import {
+  AGENT_API_PREFIX,
+  AGENT_PROTOCOL_HEADER,
+  AGENT_PROTOCOL_VERSION,
+  type ClaimedJob,
+  type HeartbeatResponse,
+  type JobFinishResponse,
+  type LogChunk,
+  type WaitResponse,
+} from '../../src/contracts';
+
+export interface Reply<T> {
+  status: number;
+  body: T;
+}
+
+export class TestAgentClient {
+  /** Counts every HTTP request this client made (benchmarks report it). */
+  requests = 0;
+  constructor(
+    readonly baseUrl: string,
+    public token?: string,
+    readonly protocolVersion: number | null = AGENT_PROTOCOL_VERSION,
+  ) {}
+
+  async call<T = any>(path: string, body: unknown = {}, init: { signal?: AbortSignal; raw?: string; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
+    if (this.protocolVersion !== null) headers[AGENT_PROTOCOL_HEADER] = String(this.protocolVersion);
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    this.requests++;
+    const res = await fetch(`${this.baseUrl}${AGENT_API_PREFIX}${path}`, {
+      method: 'POST',
+      headers,
+      body: init.raw ?? JSON.stringify(body),
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // keep text
+    }
+    return { status: res.status, body: parsed as T };
+  }
+
+  async enroll(code: string, opts: { name?: string; tags?: string[] } = {}): Promise<Reply<any>> {
+    const r = await this.call('/enroll', { code, name: opts.name ?? 'test-agent', tags: opts.tags ?? [], version: '0.0.0-test', hostname: 'test-host' });
+    if (r.status === 201) this.token = r.body.token;
+    return r;
+  }
+
+  wait(waitMs?: number, signal?: AbortSignal): Promise<Reply<WaitResponse>> {
+    return this.call('/wait', waitMs === undefined ? {} : { waitMs }, signal ? { signal } : {});
+  }
+
+  heartbeat(job: ClaimedJob, extra: Record<string, unknown> = {}): Promise<Reply<HeartbeatResponse>> {
+    return this.call(`/jobs/${job.id}/heartbeat`, { leaseToken: job.leaseToken, ...extra });
+  }
+
+  startStep(job: ClaimedJob, index: number): Promise<Reply<any>> {
+    return this.call(`/jobs/${job.id}/steps/${index}/start`, { leaseToken: job.leaseToken, attempt: job.attempt });
+  }
+
+  finishStep(job: ClaimedJob, index: number, status: 'succeeded' | 'failed' = 'succeeded', outputs?: Record<string, unknown>): Promise<Reply<any>> {
+    return this.call(`/jobs/${job.id}/steps/${index}/finish`, { leaseToken: job.leaseToken, attempt: job.attempt, status, ...(outputs ? { outputs } : {}) });
+  }
+
+  logs(job: ClaimedJob, chunks: LogChunk[]): Promise<Reply<any>> {
+    return this.call(`/jobs/${job.id}/logs`, { leaseToken: job.leaseToken, chunks });
+  }
+
+  finish(job: ClaimedJob, status: 'succeeded' | 'failed' | 'cancelled', log: string[]): Promise<Reply<JobFinishResponse>> {
+    const all = log.join('');
+    return this.call(`/jobs/${job.id}/finish`, {
+      leaseToken: job.leaseToken,
+      status,
+      totalBytes: Buffer.byteLength(all),
+      sha256: createHash('sha256').update(all).digest('hex'),
+      lastSeq: log.length - 1,
+    });
+  }
+}
+
+/** Chunks with seq/offset computed as the real agent does (UTF-8 byte offsets). */
+export function toChunks(lines: string[], stepIndex?: number): LogChunk[] {
+  let offset = 0;
+  return lines.map((data, seq) => {
+    const c: LogChunk = { seq, offset, data, ...(stepIndex !== undefined ? { stepIndex } : {}) };
+    offset += Buffer.byteLength(data);
+    return c;
+  });
+}

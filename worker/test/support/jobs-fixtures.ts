@@ -1,0 +1,75 @@
+/**
+ * @module
+ * Shared set-up for the jobs/agent tests: a test DB, the real Worker in workerd with compressed
+ * agent timings, an admin token, and helpers to create jobs and enroll agents over HTTP.
+ */
+import { createAdminToken } from '../../src/services/auth/admin-tokens';
+import { createTestDb, type TestDb } from './test-db';
+import { startWorkerdServer, type WorkerdServer } from './workerd-server';
+import { wsProxyAddress } from './test-env';
+import { TestAgentClient } from './agent-client';
+
+export interface JobsHarness {
+  db: TestDb;
+  server: WorkerdServer;
+  adminToken: string;
+  admin(path: string, init?: { method?: string; json?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; body: any }>;
+  enrollAgent(opts?: { name?: string; tags?: string[] }): Promise<TestAgentClient>;
+  createJob(kind: string, params: unknown, tags?: string[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startJobsHarness(vars: Record<string, string> = {}): Promise<JobsHarness> {
+  const db = await createTestDb();
+  const server = await startWorkerdServer({
+    DATABASE_URL: db.url,
+    DB_WS_PROXY: wsProxyAddress(),
+    ENVIRONMENT: 'test',
+    AGENT_WAIT_MS: '2000',
+    AGENT_LEASE_TTL_MS: '3000',
+    AGENT_POLL_AFTER_MS: '0',
+    HUB_ALARM_GRACE_MS: '200',
+    ...vars,
+  });
+  const { token: adminToken } = await createAdminToken(db.db, 'test');
+  const admin: JobsHarness['admin'] = async (path, init = {}) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${adminToken}`, ...init.headers };
+    if (init.json !== undefined || init.raw !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await fetch(`${server.url}/api${path}`, {
+      method: init.method ?? (init.json !== undefined || init.raw !== undefined ? 'POST' : 'GET'),
+      headers,
+      ...(init.raw !== undefined ? { body: init.raw } : init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body };
+  };
+  return {
+    db,
+    server,
+    adminToken,
+    admin,
+    async enrollAgent(opts = {}) {
+      const e = await admin('/agents/enrollments', { method: 'POST' });
+      if (e.status !== 201) throw new Error(`enrollment failed: ${e.status} ${JSON.stringify(e.body)}`);
+      const client = new TestAgentClient(server.url);
+      const r = await client.enroll(e.body.code, opts);
+      if (r.status !== 201) throw new Error(`enroll failed: ${r.status} ${JSON.stringify(r.body)}`);
+      return client;
+    },
+    async createJob(kind, params, tags = []) {
+      const r = await admin('/jobs', { json: { kind, params, tags } });
+      if (r.status !== 201) throw new Error(`create job failed: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.id as string;
+    },
+    async close() {
+      await server.dispose();
+      await db.drop();
+    },
+  };
+}
