@@ -6,9 +6,10 @@
  * repeat lookups cost no API call.
  */
 import { sql } from 'drizzle-orm';
-import { boolean, date, index, integer, jsonb, numeric, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, integer, jsonb, numeric, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, tsz, updatedAt } from './columns';
 
+// External ids are bigint: TVDB/TMDB episode ids grow past 2^31 sooner than anyone plans for.
 export const shows = pgTable(
   'shows',
   {
@@ -16,8 +17,8 @@ export const shows = pgTable(
     title: text('title').notNull(),
     originalTitle: text('original_title'),
     year: integer('year'),
-    tmdbId: integer('tmdb_id').unique(),
-    tvdbId: integer('tvdb_id'),
+    tmdbId: bigint('tmdb_id', { mode: 'number' }).unique(),
+    tvdbId: bigint('tvdb_id', { mode: 'number' }),
     imdbId: text('imdb_id'),
     totalEpisodes: integer('total_episodes'),
     /** TMDB's status ("Returning Series", "Ended", …) or null when unknown. */
@@ -42,8 +43,8 @@ export const episodes = pgTable(
     season: integer('season').notNull(),
     episode: integer('episode').notNull(),
     title: text('title'),
-    tmdbId: integer('tmdb_id'),
-    tvdbId: integer('tvdb_id'),
+    tmdbId: bigint('tmdb_id', { mode: 'number' }),
+    tvdbId: bigint('tvdb_id', { mode: 'number' }),
     imdbId: text('imdb_id'),
     runtimeMinutes: integer('runtime_minutes'),
     airDate: date('air_date', { mode: 'string' }),
@@ -59,7 +60,7 @@ export const movies = pgTable(
     id: text('id').primaryKey(),
     title: text('title').notNull(),
     year: integer('year'),
-    tmdbId: integer('tmdb_id').unique(),
+    tmdbId: bigint('tmdb_id', { mode: 'number' }).unique(),
     imdbId: text('imdb_id'),
     runtimeMinutes: integer('runtime_minutes'),
     createdAt: createdAt(),
