@@ -21,7 +21,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   if (!existsSync(path.join(adminDir, 'dist/index.html'))) await build({ configFile: path.join(adminDir, 'vite.config.ts'), logLevel: 'error' });
   const root = mkdtempSync(path.join(tmpdir(), 'plexops-test-pg-'));
   chmodSync(root, 0o755);
-  const pg = await startLocalPostgres({ dataDir: path.join(root, 'data'), port: pgPort, ephemeral: true });
+  const pg = await startLocalPostgres({ dataDir: path.join(root, 'data'), port: pgPort, ephemeral: true, settings: { shared_preload_libraries: 'pg_stat_statements' } });
   const proxy = await startWsProxy({ allow: [`127.0.0.1:${pgPort}`, `localhost:${pgPort}`], port: wsPort });
   await ensureDatabase(pg.urlFor('postgres'), TEMPLATE_DB);
   await applyMigrations(pg.urlFor(TEMPLATE_DB));
