@@ -13,6 +13,8 @@ import { requireAdmin } from './middleware/admin-auth';
 import { healthRoutes } from './routes/health';
 import { authRoutes } from './routes/auth';
 import { meRoutes } from './routes/me';
+import { webhookRoutes } from './routes/webhooks';
+import { plexRoutes } from './routes/plex';
 import { jobsApiRoutes } from './routes/jobs-api';
 import { agentApiRoutes } from './routes/agent-api';
 
@@ -28,6 +30,7 @@ const limitBody = (maxSize: number) =>
 
 export function createApiRoutes() {
   return new Hono<AppEnv>().use(limitBody(API_BODY_LIMIT)).use(requireAdmin).route('/', meRoutes)
+    .route('/plex', plexRoutes)
     .route('/', jobsApiRoutes);
 }
 
@@ -41,6 +44,7 @@ export function createApp() {
     .route('/', healthRoutes)
     .use('/auth/*', limitBody(16 * 1024))
     .route('/auth', authRoutes)
+    .route('/webhooks', webhookRoutes)
     .route('/agent/v1', agentApiRoutes)
     .route('/api', createApiRoutes());
 }
