@@ -1,0 +1,115 @@
+/**
+ * @module
+ * `POST /webhooks/plex/:secret` — what a Plex server calls. Public (Plex cannot sign), so the
+ * order is cheapest-refusal first: declared size → secret + rate limit (one query) → read the
+ * body under the cap → parse → store (committed before the 200) → process after the response
+ * (waitUntil). An unknown secret gets exactly the body of any unknown route: no hint that the
+ * path exists. Any other method answers 405 whatever the secret, so that says nothing either.
+ *
+ * This route opens its own DB pool instead of `c.var.db()`: that one closes when the response
+ * is sent, and processing continues after it on the same connection.
+ */
+import { Hono, type Context } from 'hono';
+import type { AppEnv } from '../env';
+import { AppError } from '../errors';
+import { createDb, type DbHandle } from '../db/client';
+import { requireConfig } from '../middleware/request-context';
+import { checkDeclaredLength, readWebhookBody } from '../services/webhooks/body';
+import { parsePayload } from '../services/webhooks/payload';
+import { authenticateWebhook, ignoreReason, storeEvent } from '../services/webhooks/ingest';
+import { processEvent } from '../services/webhooks/process';
+import { createProcessDeps } from '../services/webhooks/deps';
+import { storeBaselineEvent } from '../services/webhooks/baseline';
+import type { WebhookAccepted } from '../contracts/plex';
+
+const KEPT_HEADERS = ['user-agent', 'content-type', 'content-length', 'x-plex-client-identifier', 'x-plex-product', 'x-plex-version', 'x-plex-platform', 'x-plex-device'];
+
+/** Non-secret headers worth keeping for diagnosis; nothing that could carry a credential. */
+function headersOfInterest(h: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const v = h.get(name);
+    if (v) out[name] = v.slice(0, 300);
+  }
+  return out;
+}
+
+/** Runs `task` after the response when the runtime allows it; inline otherwise (plain app.request). */
+async function afterResponse(c: Context<AppEnv>, task: Promise<void>): Promise<void> {
+  try {
+    c.executionCtx.waitUntil(task);
+  } catch {
+    await task;
+  }
+}
+
+function openDb(c: Context<AppEnv>): DbHandle {
+  const cfg = requireConfig(c);
+  return createDb({ url: cfg.DATABASE_URL, ...(cfg.DB_WS_PROXY ? { wsProxy: cfg.DB_WS_PROXY } : {}) });
+}
+
+export const webhookRoutes = new Hono<AppEnv>()
+  .post('/plex/:secret', async (c) => {
+    const cfg = requireConfig(c);
+    checkDeclaredLength(c.req.header('content-length'), cfg.WEBHOOK_MAX_BODY_BYTES);
+    const handle = openDb(c);
+    let handedOff = false;
+    try {
+      const auth = await authenticateWebhook(handle.db, c.req.param('secret'));
+      if (!auth.ok && auth.reason === 'unknown-secret') return c.notFound();
+      if (!auth.ok) {
+        c.header('Retry-After', String(auth.retryAfterSeconds));
+        throw new AppError('RATE_LIMITED', `Too many webhook deliveries: the limit is ${auth.limit} per minute.`);
+      }
+      const body = await readWebhookBody(c.req.raw, cfg.WEBHOOK_MAX_BODY_BYTES);
+      const { payload, raw } = parsePayload(body.payloadText);
+      const stored = await storeEvent(handle.db, {
+        secretId: auth.secretId,
+        payload,
+        raw,
+        headers: headersOfInterest(c.req.raw.headers),
+        sourceIp: c.req.header('cf-connecting-ip') ?? null,
+        ignored: ignoreReason(payload, auth.config),
+      });
+      if (stored.status === 'pending') {
+        const logger = c.var.logger.child({ eventId: stored.id });
+        handedOff = true;
+        await afterResponse(
+          c,
+          (async () => {
+            try {
+              await processEvent(handle.db, await createProcessDeps(handle.db, c.env, logger), stored.id);
+            } catch (err) {
+              // The event stays `pending`; the daily sweep picks it up.
+              logger.error('webhook processing crashed', { error: String(err) });
+            } finally {
+              await handle.end();
+            }
+          })(),
+        );
+      }
+      const answer: WebhookAccepted = { status: stored.status === 'pending' ? 'accepted' : stored.status, id: stored.id };
+      return c.json(answer, 200);
+    } finally {
+      if (!handedOff) await handle.end();
+    }
+  })
+  // Benchmarks only (BENCH_BASELINE=1): the same body parsing plus a single INSERT, nothing else.
+  .post('/bench-baseline', async (c) => {
+    const cfg = requireConfig(c);
+    if (cfg.BENCH_BASELINE !== '1') return c.notFound();
+    checkDeclaredLength(c.req.header('content-length'), cfg.WEBHOOK_MAX_BODY_BYTES);
+    const handle = openDb(c);
+    try {
+      const body = await readWebhookBody(c.req.raw, cfg.WEBHOOK_MAX_BODY_BYTES);
+      const { payload, raw } = parsePayload(body.payloadText);
+      const id = await storeBaselineEvent(handle.db, payload, raw);
+      return c.json({ status: 'accepted', id }, 200);
+    } finally {
+      await handle.end();
+    }
+  })
+  .all('/plex/:secret', (c) => {
+    c.header('Allow', 'POST');
+    throw new AppError('METHOD_NOT_ALLOWED', 'Plex webhooks are delivered with POST.');
+  });

@@ -1,0 +1,127 @@
+/**
+ * @module
+ * Reads a webhook body the way Plex sends it: multipart/form-data with a `payload` JSON part and
+ * an optional JPEG `thumb` part (skipped without decoding, never kept), or a plain JSON body
+ * (Tautulli-style senders). The body is read as a stream and abandoned as soon as it passes the
+ * cap, so an oversized delivery costs at most `maxBytes` of memory.
+ */
+import { AppError } from '../../errors';
+
+export interface WebhookBody {
+  /** The payload JSON text, not yet parsed. */
+  payloadText: string;
+  /** Whether a thumb/image part came along (dropped). */
+  hadThumb: boolean;
+}
+
+/** An INVALID_PAYLOAD error whose message is the reason a sender can act on. */
+export function invalidPayload(reason: string): AppError {
+  return new AppError('INVALID_PAYLOAD', reason);
+}
+
+function tooLarge(max: number): AppError {
+  return new AppError('PAYLOAD_TOO_LARGE', `The webhook body is larger than ${max} bytes.`);
+}
+
+/** Rejects on Content-Length alone when it is declared too large, before any byte is read. */
+export function checkDeclaredLength(header: string | undefined, max: number): void {
+  if (header === undefined) return;
+  const n = Number(header);
+  if (Number.isFinite(n) && n > max) throw tooLarge(max);
+}
+
+export async function readCapped(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array> {
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(max);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
+  const first = needle[0]!;
+  const last = hay.length - needle.length;
+  for (let i = hay.indexOf(first, from); i !== -1 && i <= last; i = hay.indexOf(first, i + 1)) {
+    let j = 1;
+    while (j < needle.length && hay[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return -1;
+}
+
+const CRLFCRLF = new Uint8Array([13, 10, 13, 10]);
+const MAX_PARTS = 16;
+
+function boundaryOf(contentType: string): string | null {
+  const m = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType);
+  return m ? (m[1] ?? m[2] ?? null) : null;
+}
+
+function partName(headers: string): { name: string | null; filename: string | null } {
+  const disp = /^content-disposition:\s*form-data(.*)$/im.exec(headers)?.[1] ?? '';
+  const name = /;\s*name="([^"]*)"/i.exec(disp)?.[1] ?? /;\s*name=([^;\s]+)/i.exec(disp)?.[1] ?? null;
+  const filename = /;\s*filename="([^"]*)"/i.exec(disp)?.[1] ?? null;
+  return { name, filename };
+}
+
+/** Parses a multipart/form-data body and returns the `payload` part's text. */
+export function parseMultipart(bytes: Uint8Array, contentType: string): WebhookBody {
+  const boundary = boundaryOf(contentType);
+  if (!boundary) throw invalidPayload('The multipart body has no boundary in its Content-Type.');
+  const enc = new TextEncoder();
+  const delimiter = enc.encode(`--${boundary}`);
+  let at = indexOf(bytes, delimiter, 0);
+  if (at === -1) throw invalidPayload('The multipart body contains no parts.');
+  const next = enc.encode(`\r\n--${boundary}`);
+  let payloadText: string | null = null;
+  let hadThumb = false;
+  for (let parts = 0; parts < MAX_PARTS; parts++) {
+    at += delimiter.length;
+    // "--" after a delimiter closes the body.
+    if (bytes[at] === 45 && bytes[at + 1] === 45) break;
+    const headersEnd = indexOf(bytes, CRLFCRLF, at);
+    if (headersEnd === -1) throw invalidPayload('A multipart part is truncated (no end of headers).');
+    const headers = new TextDecoder().decode(bytes.subarray(at, headersEnd));
+    const contentStart = headersEnd + 4;
+    const end = indexOf(bytes, next, contentStart);
+    if (end === -1) throw invalidPayload('The multipart body is truncated (no closing boundary).');
+    const { name, filename } = partName(headers);
+    if (name === 'payload' && payloadText === null) {
+      payloadText = new TextDecoder().decode(bytes.subarray(contentStart, end));
+    } else if (name === 'thumb' || filename !== null) {
+      hadThumb = true;
+    }
+    at = end + 2; // position of the next "--boundary"
+  }
+  if (payloadText === null) throw invalidPayload('The multipart body has no "payload" part.');
+  return { payloadText, hadThumb };
+}
+
+/** Decides by Content-Type how to read the body; anything but multipart or JSON is refused. */
+export async function readWebhookBody(req: Request, max: number): Promise<WebhookBody> {
+  const contentType = req.headers.get('content-type') ?? '';
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  if (type !== 'multipart/form-data' && type !== 'application/json') {
+    throw invalidPayload(`Expected multipart/form-data (as Plex sends) or application/json, got ${type ? `"${type.slice(0, 60)}"` : 'no Content-Type'}.`);
+  }
+  const bytes = await readCapped(req.body, max);
+  if (type === 'application/json') return { payloadText: new TextDecoder().decode(bytes), hadThumb: false };
+  return parseMultipart(bytes, contentType);
+}

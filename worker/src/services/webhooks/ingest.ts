@@ -1,0 +1,133 @@
+/**
+ * @module
+ * The synchronous half of a delivery, kept to two statements so the 200 goes out fast:
+ * 1. authenticate: secret lookup by hash (+ constant-time compare), the per-secret rate-limit
+ *    window (counted in Postgres, so it holds across isolates) and the config, in one query;
+ * 2. store: the durable dedup upsert and the event insert, in one statement (atomic without a
+ *    transaction): of N concurrent identical deliveries exactly one is `pending`, the rest are
+ *    `duplicate`. The event row is committed before the response, so nothing accepted is lost.
+ */
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { PLEX_CONFIG_ID } from '../../db/schema';
+import { newId, sha256Hex, timingSafeEqual } from '../../lib/crypto';
+import { DEFAULT_CONFIG } from './config';
+import type { PlexPayload } from './payload';
+import { dedupKey, summaryOf } from './payload';
+
+export const DEDUP_WINDOW_SECONDS = 300;
+
+export interface IngestConfig {
+  enabled: boolean;
+  serverUuid: string | null;
+  trackedAccountIds: string[];
+}
+
+export type AuthResult =
+  | { ok: false; reason: 'unknown-secret' }
+  | { ok: false; reason: 'rate-limited'; retryAfterSeconds: number; limit: number }
+  | { ok: true; secretId: string; config: IngestConfig };
+
+interface AuthRow extends Record<string, unknown> {
+  id: string;
+  secret_hash: string;
+  count: number | null;
+  reset_in: number | string | null;
+  enabled: boolean | null;
+  server_uuid: string | null;
+  tracked_account_ids: string[] | null;
+  rate_limit_per_minute: number | null;
+}
+
+export async function authenticateWebhook(db: DbOrTx, presented: string): Promise<AuthResult> {
+  // Secrets are 43 base64url chars; anything else cannot match and costs no query.
+  if (!/^[A-Za-z0-9_-]{20,128}$/.test(presented)) return { ok: false, reason: 'unknown-secret' };
+  const hash = await sha256Hex(presented);
+  const result = await db.execute<AuthRow>(sql`
+    WITH s AS (
+      SELECT id, secret_hash FROM plex_webhook_secrets
+      WHERE secret_hash = ${hash} AND (expires_at IS NULL OR expires_at > now())
+    ), r AS (
+      INSERT INTO webhook_rate_windows (secret_id, window_start, count)
+      SELECT s.id, date_trunc('minute', now()), 1 FROM s
+      ON CONFLICT (secret_id, window_start) DO UPDATE SET count = webhook_rate_windows.count + 1
+      RETURNING count, window_start
+    )
+    SELECT s.id, s.secret_hash, r.count,
+           extract(epoch FROM (r.window_start + interval '1 minute' - now())) AS reset_in,
+           c.enabled, c.server_uuid, c.tracked_account_ids, c.rate_limit_per_minute
+    FROM s LEFT JOIN r ON true LEFT JOIN plex_config c ON c.id = ${PLEX_CONFIG_ID}`);
+  const row = result.rows[0];
+  // The index found it by hash; compare again without an early exit so timing says nothing.
+  if (!row || !timingSafeEqual(row.secret_hash, hash)) return { ok: false, reason: 'unknown-secret' };
+  const limit = row.rate_limit_per_minute ?? DEFAULT_CONFIG.rateLimitPerMinute;
+  if ((row.count ?? 0) > limit) {
+    return { ok: false, reason: 'rate-limited', limit, retryAfterSeconds: Math.max(1, Math.ceil(Number(row.reset_in ?? 60))) };
+  }
+  return {
+    ok: true,
+    secretId: row.id,
+    config: {
+      enabled: row.enabled ?? DEFAULT_CONFIG.enabled,
+      serverUuid: row.server_uuid ?? null,
+      trackedAccountIds: row.tracked_account_ids ?? [],
+    },
+  };
+}
+
+const HANDLED_EVENTS = new Set(['media.play', 'media.pause', 'media.resume', 'media.stop', 'media.scrobble', 'media.rate', 'library.new']);
+
+/** Why a delivery needs no processing, decided from the payload and config alone; null = process it. */
+export function ignoreReason(p: PlexPayload, cfg: IngestConfig): string | null {
+  if (!cfg.enabled) return 'integration disabled';
+  if (!HANDLED_EVENTS.has(p.event)) return `event ${p.event} is not tracked`;
+  if (cfg.serverUuid && p.Server?.uuid !== cfg.serverUuid) return 'server not allowed (Server.uuid does not match)';
+  // library.new is server-wide: it carries the owner's account whoever is tracked (as WatchState does).
+  if (p.event !== 'library.new' && cfg.trackedAccountIds.length > 0) {
+    const id = p.Account?.id;
+    if (!id || !cfg.trackedAccountIds.includes(id)) return id ? `account ${id} is not tracked` : 'account not tracked (no Account.id)';
+  }
+  return null;
+}
+
+export interface StoreInput {
+  secretId: string | null;
+  payload: PlexPayload;
+  raw: Record<string, unknown>;
+  headers: Record<string, string>;
+  sourceIp: string | null;
+  /** Set when the delivery is stored as `ignored` without processing. */
+  ignored: string | null;
+}
+
+export interface Stored {
+  id: string;
+  status: 'pending' | 'duplicate' | 'ignored';
+}
+
+export async function storeEvent(db: DbOrTx, input: StoreInput): Promise<Stored> {
+  const id = newId('whe');
+  const s = summaryOf(input.payload);
+  const key = dedupKey(input.payload);
+  const cols = sql`id, secret_id, server_uuid, account_id, account_title, event, rating_key, media_type, title, show_title, season, episode, dedup_key, payload, headers, source_ip, status, action, processed_at`;
+  const vals = sql`${id}, ${input.secretId}, ${s.serverUuid}, ${s.accountId}, ${s.accountTitle}, ${s.event}, ${s.ratingKey}, ${s.mediaType},
+    ${s.title}, ${s.showTitle}, ${s.season}, ${s.episode}, ${key}, ${JSON.stringify(input.raw)}::jsonb, ${JSON.stringify(input.headers)}::jsonb, ${input.sourceIp}`;
+  if (input.ignored) {
+    await db.execute(sql`INSERT INTO webhook_events (${cols}) VALUES (${vals}, 'ignored', ${input.ignored}, now())`);
+    return { id, status: 'ignored' };
+  }
+  const result = await db.execute<{ status: 'pending' | 'duplicate' }>(sql`
+    WITH d AS (
+      INSERT INTO webhook_dedup (key, event_id, seen_at) VALUES (${key}, ${id}, now())
+      ON CONFLICT (key) DO UPDATE SET event_id = excluded.event_id, seen_at = excluded.seen_at
+      WHERE webhook_dedup.seen_at < now() - make_interval(secs => ${DEDUP_WINDOW_SECONDS})
+      RETURNING event_id
+    )
+    INSERT INTO webhook_events (${cols})
+    SELECT ${vals},
+      CASE WHEN EXISTS (SELECT 1 FROM d) THEN 'pending' ELSE 'duplicate' END,
+      CASE WHEN EXISTS (SELECT 1 FROM d) THEN NULL ELSE 'identical delivery within 5 minutes' END,
+      CASE WHEN EXISTS (SELECT 1 FROM d) THEN NULL ELSE now() END
+    RETURNING status`);
+  return { id, status: result.rows[0]?.status ?? 'pending' };
+}

@@ -1,0 +1,63 @@
+/**
+ * @module
+ * The webhook log as the admin reads it: newest first, keyset-paginated on (received_at, id),
+ * filterable by status and event. The list never carries payloads; the detail does.
+ */
+import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { webhookEvents, type WebhookStatus } from '../../db/schema';
+import type { WebhookLogDetail, WebhookLogItem } from '../../contracts/plex';
+import { decodeCursor, paginate } from '../../lib/cursor';
+
+type Row = typeof webhookEvents.$inferSelect;
+
+export function toLogItem(r: Row): WebhookLogItem {
+  return {
+    id: r.id,
+    receivedAt: r.receivedAt.toISOString(),
+    event: r.event,
+    status: r.status,
+    account: { id: r.accountId, title: r.accountTitle },
+    serverUuid: r.serverUuid,
+    mediaType: r.mediaType,
+    title: r.title,
+    showTitle: r.showTitle,
+    season: r.season,
+    episode: r.episode,
+    action: r.action,
+    error: r.error,
+    processingMs: r.processingMs,
+    attempts: r.attempts,
+    nextAttemptAt: r.nextAttemptAt?.toISOString() ?? null,
+    waitingConflictId: r.waitingConflictId,
+  };
+}
+
+export async function listWebhookEvents(
+  db: DbOrTx,
+  q: { status?: WebhookStatus | undefined; event?: string | undefined; limit: number; cursor?: string | undefined },
+): Promise<{ items: WebhookLogItem[]; nextCursor: string | null }> {
+  const where: SQL[] = [];
+  if (q.status) where.push(eq(webhookEvents.status, q.status));
+  if (q.event) where.push(eq(webhookEvents.event, q.event));
+  if (q.cursor) {
+    const [at, id] = decodeCursor(q.cursor, 2);
+    const when = new Date(String(at));
+    if (Number.isNaN(when.getTime())) decodeCursor('', 2);
+    where.push(or(lt(webhookEvents.receivedAt, when), and(eq(webhookEvents.receivedAt, when), lt(webhookEvents.id, String(id))))!);
+  }
+  const rows = await db
+    .select()
+    .from(webhookEvents)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
+    .limit(q.limit + 1);
+  const page = paginate(rows, q.limit, (r) => [r.receivedAt.toISOString(), r.id]);
+  return { items: page.items.map(toLogItem), nextCursor: page.nextCursor };
+}
+
+export async function getWebhookEvent(db: DbOrTx, id: string): Promise<WebhookLogDetail | null> {
+  const [r] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, id)).limit(1);
+  if (!r) return null;
+  return { ...toLogItem(r), payload: r.payload, headers: r.headers, sourceIp: r.sourceIp, ratingKey: r.ratingKey };
+}
