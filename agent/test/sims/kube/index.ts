@@ -41,6 +41,9 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { typedStore, type TypedStore } from './typed-store.js';
 import { seedCluster } from './seed.js';
 import { servingCert } from './tls.js';
+import { startKubelet } from './kubelet.js';
+import { startControllers } from './controllers.js';
+import type { Pod } from './types.js';
 import type { DenyRule } from './authz.js';
 
 export type { DenyRule } from './authz.js';
@@ -71,6 +74,8 @@ export interface KubeSimOptions {
   maxBodyBytes?: number;
   /** Delay between a pod's creation and it becoming Running + Ready (default 150 ms). */
   podReadyDelayMs?: number;
+  /** Return false to keep a pod Running but not Ready (as with a failing readiness probe). */
+  podReady?: (pod: Pod) => boolean;
   /** How long deleted pods stay Terminating (default 100 ms). */
   podTerminationMs?: number;
   /** How long deleted namespaces stay Terminating (default 100 ms). */
@@ -106,6 +111,11 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const watches = new WatchHub();
   const logs = new LogStore();
   const requests: KubeSim['requests'] = [];
+  const stopKubelet = startKubelet(store, timers, {
+    readyDelayMs: opts.podReadyDelayMs ?? 150,
+    ...(opts.podReady ? { podReady: opts.podReady } : {}),
+  });
+  const stopControllers = startControllers(registry, timers);
   const typed = typedStore(registry);
   seedCluster(typed, opts.namespaces ?? []);
 
@@ -140,6 +150,8 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     async close() {
       if (closed) return;
       closed = true;
+      stopKubelet();
+      stopControllers();
       timers.close();
       watches.close();
       await new Promise<void>((resolve) => {
