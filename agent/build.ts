@@ -1,0 +1,34 @@
+/**
+ * @module
+ * Builds `agent/dist/plexops-agent.mjs`: ONE self-contained ESM file (zod and the shared
+ * contracts bundled in; only node: builtins stay external) with a shebang, mode 0755.
+ * `npm run agent:build`, or import {@link buildAgent} (tests build into a temp dir).
+ */
+import { chmod, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export async function buildAgent(outfile = join(here, 'dist', 'plexops-agent.mjs')): Promise<string> {
+  await mkdir(dirname(outfile), { recursive: true });
+  await build({
+    entryPoints: [join(here, 'src', 'cli.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    banner: { js: '#!/usr/bin/env node' },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  await chmod(outfile, 0o755);
+  return outfile;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const out = await buildAgent();
+  process.stdout.write(`built ${out}\n`);
+}
