@@ -163,7 +163,7 @@ export const agentSelftest = {
   steps: [
     { id: 'emit', title: 'Emit log lines', needsApproval: false, idempotency: 'idempotent' },
     { id: 'change', title: 'Simulated change', needsApproval: false, idempotency: 'non-idempotent' },
-    { id: 'settle', title: 'Settle (uninterruptible)', needsApproval: false, idempotency: 'idempotent', uninterruptible: true },
+    { id: 'settle', title: 'Settle', needsApproval: false, idempotency: 'idempotent', uninterruptible: true },
   ],
 } as const satisfies JobKindDef;
 

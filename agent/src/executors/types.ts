@@ -1,0 +1,26 @@
+/** @module What every executor gets: typed config, the job log, the cancel signal, dry-run. */
+import type { AgentConfig } from '../config';
+import type { JobLog } from '../logs/job-log';
+
+export type ExecutorConfig = Pick<
+  AgentConfig,
+  'sshPath' | 'sshConfigFile' | 'kubectlPath' | 'cancelGraceMs' | 'targetTimeoutMs' | 'env'
+>;
+
+export interface ExecContext {
+  config: ExecutorConfig;
+  log: JobLog;
+  /** Absent for uninterruptible steps. */
+  signal?: AbortSignal;
+  dryRun: boolean;
+  onSpawn?: (pid: number) => void;
+}
+
+/** One target's outcome, reported in step outputs. */
+export interface TargetResult {
+  target: string;
+  ok: boolean;
+  version?: string;
+  detail?: string;
+  error?: string;
+}

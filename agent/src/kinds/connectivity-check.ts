@@ -1,0 +1,54 @@
+/**
+ * @module
+ * `connectivity-check`: one step per target class; each step checks every target of its class
+ * (all of them, even after a failure, so one run shows the whole picture) and fails if any failed.
+ */
+import type { ConnectivityCheckParams } from '../../../worker/src/contracts/job-kinds';
+import { checkKube } from '../executors/kubectl';
+import { checkNomad } from '../executors/nomad';
+import { checkSsh } from '../executors/ssh';
+import type { TargetResult } from '../executors/types';
+import { connectivityViolations, sshRule } from '../policy';
+import { StepFailure, type KindImpl, type StepContext, type StepOutcome } from './types';
+
+async function each<T>(
+  ctx: StepContext<ConnectivityCheckParams>,
+  label: string,
+  targets: readonly T[],
+  check: (t: T) => Promise<TargetResult>,
+): Promise<StepOutcome> {
+  if (targets.length === 0) {
+    ctx.log.line(`no ${label} targets in this job: nothing to check`);
+    return { outputs: { targets: [] } };
+  }
+  const results: TargetResult[] = [];
+  for (const t of targets) {
+    if (ctx.signal?.aborted) break;
+    results.push(await check(t));
+  }
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length > 0 || results.length < targets.length) {
+    throw new StepFailure(
+      `${failed.length} of ${targets.length} ${label} target(s) failed: ${failed.map((r) => `${r.target} (${r.error})`).join('; ')}`,
+      'TARGET_UNREACHABLE',
+      { targets: results },
+    );
+  }
+  ctx.log.line(ctx.dryRun ? `dry run: ${targets.length} ${label} target(s) would be checked` : `all ${targets.length} ${label} target(s) ok`);
+  return { outputs: { targets: results } };
+}
+
+export const connectivityCheckImpl: KindImpl<ConnectivityCheckParams> = {
+  preflight: (params, policy) => connectivityViolations(policy, params),
+  steps: {
+    ssh: (ctx) =>
+      each(ctx, 'ssh', ctx.params.ssh, (t) => {
+        // preflight guarantees a rule; re-check so a bug can never skip the policy.
+        const rule = sshRule(ctx.policy, t);
+        if (!rule) throw new StepFailure(`ssh target ${t.host} is not allowed by the agent policy`, 'POLICY_DENIED');
+        return checkSsh(ctx, t, rule.hostKeys);
+      }),
+    kube: (ctx) => each(ctx, 'kube', ctx.params.kube, (t) => checkKube(ctx, t)),
+    nomad: (ctx) => each(ctx, 'nomad', ctx.params.nomad, (t) => checkNomad(ctx, t)),
+  },
+};
