@@ -26,7 +26,9 @@ export async function waitForJob(getDb: () => Db, hub: HubApi, opts: WaitOptions
     if (r.kind === 'unknown') {
       const agent = await authenticateAgent(getDb(), opts.tokenHash);
       if (!agent) throw new AppError('UNAUTHORIZED', 'This agent token is unknown or was revoked. Enroll the agent again.');
-      await hub.learnAgent({ agentId: agent.id, tokenHashes: agent.tokenHashes, tags: agent.tags });
+      // Cache only the hash just checked: the first use of a rotated-in token must reach SQL
+      // once, since that is what retires the pre-rotation token.
+      await hub.learnAgent({ agentId: agent.id, tokenHashes: [opts.tokenHash], tags: agent.tags });
       continue;
     }
     if (r.kind === 'idle' || opts.aborted?.()) return null;
