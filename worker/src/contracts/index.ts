@@ -11,3 +11,4 @@ export * from './agent-protocol';
 export * from './pagination';
 export * from './plex';
 export * from './jobs';
+export * from './plex-matching';
