@@ -58,8 +58,15 @@ describe('admin SPA in Chromium', () => {
     await page.goto(url);
     await page.getByTestId('principal').waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Admin token' }).waitFor();
+    // already on /sign-in: following the link only changes the hash
     await page.goto(url);
     await page.getByRole('alert').getByText(/already used or has expired/).waitFor();
+    const fresh = await createSignInLink(db.db, server.url);
+    await page.goto(fresh.url);
+    await page.getByTestId('principal').waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Admin token' }).waitFor();
 
     const { token } = await createAdminToken(db.db, 'browser-token');
     await page.getByLabel('Token').fill('pxo_at_wrong');

@@ -3,6 +3,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { client } from '../api';
 import type { Principal } from '../../../worker/src/contracts';
 
+const viaLabel: Record<Principal['via'], string> = { plex: 'Plex account', 'admin-token': 'Admin token', 'sign-in-link': 'One-time sign-in link' };
+
 type Health = { ok: boolean; version: string; db: string; migrations: number } | { error: string };
 
 export function HomePage({ principal }: { principal: Principal }) {
@@ -41,7 +43,7 @@ export function HomePage({ principal }: { principal: Principal }) {
             <dt>Name</dt>
             <dd>{principal.name}</dd>
             <dt>Via</dt>
-            <dd>{principal.via === 'plex' ? 'Plex account' : 'Admin token'}</dd>
+            <dd>{viaLabel[principal.via]}</dd>
           </dl>
         </div>
       </div>

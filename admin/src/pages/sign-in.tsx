@@ -23,14 +23,21 @@ export function SignInPage() {
   };
 
   useEffect(() => {
-    const m = /^#link=([A-Za-z0-9_-]+)$/.exec(location.hash);
-    if (!m?.[1]) return;
-    history.replaceState(null, '', '/sign-in'); // the secret must not linger in history
-    setBusy(true);
-    unwrap(client.auth.link.$post({ json: { secret: m[1] } }))
-      .then(done)
-      .catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)))
-      .finally(() => setBusy(false));
+    const consumeLink = () => {
+      const m = /^#link=([A-Za-z0-9_-]+)$/.exec(location.hash);
+      if (!m?.[1]) return;
+      history.replaceState(null, '', '/sign-in'); // the secret must not linger in history
+      setBusy(true);
+      setError(null);
+      unwrap(client.auth.link.$post({ json: { secret: m[1] } }))
+        .then(done)
+        .catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)))
+        .finally(() => setBusy(false));
+    };
+    consumeLink();
+    // Pasting a link while already on /sign-in changes only the hash: no page load.
+    addEventListener('hashchange', consumeLink);
+    return () => removeEventListener('hashchange', consumeLink);
   }, []);
 
   useEffect(() => () => clearInterval(polling.current), []);

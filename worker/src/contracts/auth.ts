@@ -25,6 +25,6 @@ export const Principal = z.object({
   /** "token:<name>" or "plex:<accountId>" */
   id: z.string(),
   name: z.string(),
-  via: z.enum(['admin-token', 'plex']),
+  via: z.enum(['admin-token', 'plex', 'sign-in-link']),
 });
 export type Principal = z.infer<typeof Principal>;

@@ -39,8 +39,7 @@ export async function resolveSession(db: DbOrTx, secret: string, now = new Date(
       .set({ lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) })
       .where(eq(adminSessions.id, row.id));
   }
-  const via = row.via === 'plex' ? 'plex' : 'admin-token';
-  return { kind: 'session', id: row.principalId, name: row.principalName, via };
+  return { kind: 'session', id: row.principalId, name: row.principalName, via: row.via };
 }
 
 export async function revokeSession(db: DbOrTx, secret: string): Promise<void> {
