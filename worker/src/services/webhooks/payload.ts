@@ -81,7 +81,7 @@ export const PlexPayload = z.looseObject({
   Account: obj({ id: text, title: text }),
   Server: obj({ uuid: text, title: text }),
   Player: obj({ title: text, uuid: text, local: bool, publicAddress: text }),
-  Metadata: z.union([PlexMetadata, z.undefined()]),
+  Metadata: PlexMetadata.optional(),
 });
 export type PlexPayload = z.infer<typeof PlexPayload>;
 export type PlexMetadata = z.infer<typeof PlexMetadata>;
