@@ -44,9 +44,13 @@ import { servingCert } from './tls.js';
 import { startKubelet } from './kubelet.js';
 import { startControllers } from './controllers.js';
 import type { Pod } from './types.js';
+import { PodFilesystems } from './podfs.js';
+import { ExecServer } from './exec.js';
 import type { DenyRule } from './authz.js';
 
 export type { DenyRule } from './authz.js';
+export type { PodFilesystems, Mount } from './podfs.js';
+export type { LogStore } from './logs.js';
 export type { TypedStore, NamespacedAccessor, ClusterAccessor } from './typed-store.js';
 export type * from './types.js';
 
@@ -94,6 +98,8 @@ export interface KubeSim {
   requests: Array<{ method: string; path: string }>;
   store: TypedStore;
   logs: LogStore;
+  /** Host directories behind pod roots and PVCs: podRoot(ns, pod), pvcDir(ns, claim), resolve(pod, container, path). */
+  fs: PodFilesystems;
   close(): Promise<void>;
 }
 
@@ -117,6 +123,8 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   });
   const stopControllers = startControllers(registry, timers);
   const typed = typedStore(registry);
+  const podfs = new PodFilesystems(join(dir, 'fs'), store);
+  const execServer = new ExecServer(registry, podfs);
   seedCluster(typed, opts.namespaces ?? []);
 
   const cert = opts.tls ? await servingCert() : undefined;
@@ -128,6 +136,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     ctx: { registry, watches, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES },
     logs,
     requests,
+    onUpgrade: (req, socket, head, route) => execServer.handleUpgrade(req, socket, head, route),
   }, cert);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -147,9 +156,12 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     requests,
     store: typed,
     logs,
+    fs: podfs,
     async close() {
       if (closed) return;
       closed = true;
+      execServer.close();
+      podfs.close();
       stopKubelet();
       stopControllers();
       timers.close();

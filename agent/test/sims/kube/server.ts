@@ -164,9 +164,6 @@ export function createApiServer(cfg: ServerConfig, tls?: { key: string; cert: st
       const route = parseResourcePath(segments);
       if (!route || !route.name || route.subresource !== 'exec' || !cfg.onUpgrade) throw errors.badRequest('Upgrade request required');
       if (denied(cfg.deny, 'create', route)) throw forbidden(USER, 'create', route);
-      if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-        throw errors.badRequest('unable to upgrade connection: SPDY is not supported by this server; use WebSockets (v5.channel.k8s.io)');
-      }
       cfg.onUpgrade(req, socket, head, route);
     } catch (err) {
       reject(err instanceof KubeError ? err : errors.internal(String(err)));
