@@ -14,7 +14,8 @@
  * deletecollection, dry runs, /status, /scale, /log, Table output with the built-in printers' columns, Status
  * error bodies (400/401/403/404/405/406/409/410/413/415/422). StatefulSet/Deployment controllers and a kubelet
  * simulation make rollout status / wait work; pods/exec over WebSocket (v5/v4.channel.k8s.io) runs commands on
- * host directories standing in for pod filesystems.
+ * host directories standing in for pod filesystems (container mount paths in arguments are rewritten to host
+ * paths, so host paths can show up in command output — `kubectl cp pod:… local` is not supported).
  *
  * Plain HTTP by default (client-go sends no credentials over HTTP, so token-less requests act as the user there),
  * or HTTPS with a self-signed certificate where tokens are enforced.
