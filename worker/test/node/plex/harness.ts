@@ -26,7 +26,8 @@ export interface Harness {
 
 export async function createHarness(env: Partial<Bindings> = {}, config: Record<string, unknown> = {}): Promise<Harness> {
   const db = await createTestDb();
-  const client = createTestClient(db, { SECRETS_KEY, PUBLIC_URL: 'https://plexops.example.com', ...env });
+  // TMDB_URL defaults to a closed loopback port: no test ever reaches the real TMDB.
+  const client = createTestClient(db, { SECRETS_KEY, PUBLIC_URL: 'https://plexops.example.com', TMDB_URL: 'http://127.0.0.1:9', ...env });
   const { token } = await createAdminToken(db.db, 'test');
   const admin = { authorization: `Bearer ${token}` };
   const api = (path: string, init: RequestInit & { json?: unknown } = {}) =>
