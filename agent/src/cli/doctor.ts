@@ -48,16 +48,16 @@ export async function doctorCommand(cfg: AgentConfig, io: Io, fetchImpl: typeof 
 
   const version = async (argv: string[]) => {
     const r = await runProcess({ argv, env: cfg.env, log, graceMs: 1000, timeoutMs: cfg.targetTimeoutMs, stdout: 'capture' });
-    const text = `${r.stdout}\n${details.join('\n')}`.trim();
+    const stderr = details.filter((l) => !l.startsWith('$ ')).join('\n');
     details.length = 0;
-    return { ok: r.code === 0, text: r.spawnError ?? text };
+    return { ok: r.code === 0, stdout: r.stdout, text: r.spawnError ?? `${r.stdout}\n${stderr}`.trim() };
   };
   const ssh = await version([cfg.sshPath, '-V']);
   report(ssh.ok ? 'PASS' : 'FAIL', 'ssh client', ssh.text.split('\n').find((l) => /ssh/i.test(l)) ?? ssh.text);
   const kc = await version([cfg.kubectlPath, 'version', '--client', '-o', 'json']);
   let kcv = kc.text;
   try {
-    kcv = (JSON.parse(kc.text.slice(kc.text.indexOf('{'))) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion ?? kcv;
+    kcv = (JSON.parse(kc.stdout) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion ?? kcv;
   } catch {
     /* keep raw text */
   }

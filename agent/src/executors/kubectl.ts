@@ -52,7 +52,12 @@ export async function checkKube(ctx: ExecContext, t: KubeTarget): Promise<Target
   }
   const answer = a?.stdout.trim().split('\n')[0]?.trim() ?? '';
   if (!a || a.cancelled || answer !== 'yes') {
-    const why = a?.cancelled ? 'cancelled' : answer === 'no' ? `no access to namespace ${t.namespace} (kubectl auth can-i list pods: no)` : failure(a ?? v);
+    // can-i prints "no" or "no - <reason>" (e.g. the namespace does not exist) and exits 1.
+    const why = a?.cancelled
+      ? 'cancelled'
+      : /^no\b/.test(answer)
+        ? `no access to namespace ${t.namespace} (kubectl auth can-i list pods: ${answer})`
+        : failure(a ?? v);
     ctx.log.line(`kube ${target}: server ${version}; FAILED: ${why}`);
     return { target, ok: false, version, error: why };
   }

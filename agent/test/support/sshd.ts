@@ -1,0 +1,113 @@
+/**
+ * @module
+ * A throwaway real OpenSSH server on 127.0.0.1 for tests: its own host key, an authorized client
+ * key, a known_hosts file for that host key and an ssh client config (`ssh -F`) that uses them, so
+ * nothing touches ~/.ssh. Stopped (and its directory removed) by `stop()`.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../../worker/dev/ports';
+
+export interface TestSshd {
+  port: number;
+  user: string;
+  dir: string;
+  /** ssh client config for `ssh -F` (identity, known_hosts). */
+  clientConfig: string;
+  knownHosts: string;
+  /** A client config whose known_hosts does NOT list this server. */
+  clientConfigUnknownHost: string;
+  stop(): Promise<void>;
+}
+
+function banner(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(1000, () => done(false));
+    s.once('data', (d) => done(d.toString().startsWith('SSH-')));
+    s.once('error', () => done(false));
+  });
+}
+
+export async function startSshd(): Promise<TestSshd> {
+  mkdirSync('/run/sshd', { recursive: true });
+  const dir = await mkdtemp(join(tmpdir(), 'sshd-'));
+  const keygen = (path: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path]);
+  keygen(join(dir, 'host_key'));
+  keygen(join(dir, 'client_key'));
+  await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client_key.pub')), { mode: 0o600 });
+  const port = await freePort();
+  const user = userInfo().username;
+  await writeFile(
+    join(dir, 'sshd_config'),
+    [
+      'ListenAddress 127.0.0.1',
+      `Port ${port}`,
+      `HostKey ${join(dir, 'host_key')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'UsePAM no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'StrictModes no',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  const hostPub = (await readFile(join(dir, 'host_key.pub'), 'utf8')).trim().split(' ').slice(0, 2).join(' ');
+  const knownHosts = join(dir, 'known_hosts');
+  await writeFile(knownHosts, `[127.0.0.1]:${port} ${hostPub}\n`);
+  await writeFile(join(dir, 'known_hosts_empty'), '');
+  const client = (kh: string) =>
+    [
+      'Host *',
+      `  IdentityFile ${join(dir, 'client_key')}`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${kh}`,
+      '  GlobalKnownHostsFile /dev/null',
+      '  LogLevel ERROR',
+      '',
+    ].join('\n');
+  const clientConfig = join(dir, 'ssh_config');
+  const clientConfigUnknownHost = join(dir, 'ssh_config_unknown');
+  await writeFile(clientConfig, client(knownHosts));
+  await writeFile(clientConfigUnknownHost, client(join(dir, 'known_hosts_empty')));
+
+  const proc: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr?.on('data', (d) => (stderr += d));
+  const deadline = Date.now() + 10_000;
+  while (!(await banner(port))) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`sshd did not start: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    user,
+    dir,
+    clientConfig,
+    knownHosts,
+    clientConfigUnknownHost,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+        if (proc.exitCode === null) proc.kill('SIGKILL');
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
