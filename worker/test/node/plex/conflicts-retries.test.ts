@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture, variant, type Payload } from '../../fixtures/plex';
+import { startTmdbSim, type TmdbSim } from '../../sims/tmdb';
+import { createLogger } from '../../../src/lib/logger';
+import { createProcessDeps } from '../../../src/services/webhooks/deps';
+import { runDueRetries } from '../../../src/services/webhooks/retry';
+import { createHarness, eventRow, rows, type Harness } from './harness';
+
+let h: Harness;
+let sim: TmdbSim;
+const logs: string[] = [];
+
+const office = (id: number, year: number, tvdbId: number) => ({
+  id,
+  name: 'The Office',
+  firstAirDate: `${year}-03-24`,
+  tvdbId,
+  seasons: [{ number: 1, episodes: [{ number: 1, name: 'Pilot' }, { number: 2, name: 'Diversity Day' }] }],
+});
+
+beforeAll(async () => {
+  sim = await startTmdbSim();
+  sim.addShow(office(2316, 2005, 73244));
+  sim.addShow(office(2996, 2001, 78107));
+  h = await createHarness({ TMDB_URL: sim.url }, { tmdbApiKey: sim.apiKey, rateLimitPerMinute: 10_000 });
+});
+afterAll(async () => {
+  await h?.dispose();
+  await sim?.close();
+});
+
+/** The Office, new agent, no Guid[] and no year: two TMDB shows fit equally well. */
+function officeEpisode(n: number, event = 'media.scrobble'): Payload {
+  const p = variant(fixture('episode-new-agent-no-guids.scrobble'), {
+    ratingKey: `office-${n}`,
+    grandparentRatingKey: 'office',
+    grandparentGuid: 'plex://show/5d9c086fe9d5a1001f4d6a8e',
+    guid: `plex://episode/office-${n}`,
+    grandparentTitle: 'The Office',
+    title: n === 1 ? 'Pilot' : 'Diversity Day',
+    parentIndex: 1,
+    index: n,
+    year: null,
+  });
+  return { ...p, event };
+}
+
+describe('conflict → waiting → resolved → applied', () => {
+  it('parks events on the conflict and applies them when a person decides', async () => {
+    const first = (await (await h.deliver(officeEpisode(1), { thumb: false })).json()) as { id: string };
+    const second = (await (await h.deliver(officeEpisode(2), { thumb: false })).json()) as { id: string };
+    const a = await eventRow(h.db, first.id);
+    expect(a).toMatchObject({ status: 'waiting', waiting_conflict_id: expect.stringMatching(/.+/) });
+    expect((await eventRow(h.db, second.id)).waiting_conflict_id).toBe(a.waiting_conflict_id);
+    const waiting = (await (await h.api('/api/plex/logs?status=waiting')).json()) as { items: unknown[] };
+    expect(waiting.items).toHaveLength(2);
+
+    const res = await h.api(`/api/plex/conflicts/${a.waiting_conflict_id as string}/resolve`, { method: 'POST', json: { action: 'select', tmdbId: 2316 } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ reprocessed: 2 });
+    for (const id of [first.id, second.id]) expect(await eventRow(h.db, id)).toMatchObject({ status: 'processed', waiting_conflict_id: null });
+    const watched = await rows(h.db, `SELECT e.episode, w.plays FROM watch_state w JOIN episodes e ON e.id = w.item_id JOIN shows s ON s.id = e.show_id WHERE s.tmdb_id = 2316 ORDER BY e.episode`);
+    expect(watched).toEqual([{ episode: 1, plays: 1 }, { episode: 2, plays: 1 }]);
+
+    // Later episodes use the stored decision straight away.
+    const later = (await (await h.deliver(officeEpisode(2, 'media.pause'), { thumb: false })).json()) as { id: string };
+    expect((await eventRow(h.db, later.id)).status).toBe('processed');
+  });
+});
+
+describe('failed processing is retried with backoff, only while failures are pending', () => {
+  it('marks the event failed with a retry time, then a due retry processes it', async () => {
+    sim.failNext(1000, 500);
+    const p = variant(fixture('episode-new-agent-guids.scrobble'), { ratingKey: 'retry-1', grandparentGuid: 'plex://show/retry-show', grandparentTitle: 'Retry Show', Guid: [{ id: 'tvdb://999001' }] });
+    const { id } = (await (await h.deliver(p, { thumb: false })).json()) as { id: string };
+    const failed = await eventRow(h.db, id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(failed.next_attempt_at).toBeInstanceOf(Date);
+    expect((failed.next_attempt_at as Date).getTime()).toBeGreaterThan(Date.now() + 10_000);
+    expect(String(failed.error)).not.toContain(sim.apiKey);
+
+    const deps = await createProcessDeps(h.db.db, { SECRETS_KEY: h.client.env.SECRETS_KEY, TMDB_URL: sim.url }, createLogger({}, (l) => logs.push(l)));
+    // Not due yet: nothing runs, and it reports when to wake up.
+    const early = await runDueRetries(h.db.db, deps);
+    expect(early.processed).toBe(0);
+    expect(early.nextAt?.getTime()).toBe((failed.next_attempt_at as Date).getTime());
+
+    sim.failNext(0, 500);
+    await h.db.raw.query(`UPDATE webhook_events SET next_attempt_at = now() - interval '1 second' WHERE id = $1`, [id]);
+    const due = await runDueRetries(h.db.db, deps);
+    expect(due).toEqual({ processed: 1, nextAt: null });
+    expect(await eventRow(h.db, id)).toMatchObject({ status: expect.stringMatching(/processed|waiting/), attempts: 2, next_attempt_at: null });
+    expect(logs.join('\n')).not.toContain(sim.apiKey);
+  });
+});
