@@ -7,6 +7,7 @@ import type { Bindings } from './env';
 import { runScheduled } from './scheduled';
 
 export { HubDO } from './hub/hub-do';
+export { WebhookRetrier } from './services/webhooks/retrier-do';
 
 const app = createApp();
 
