@@ -18,7 +18,8 @@ import {
 
 export interface Reply<T> {
   status: number;
-  body: T;
+  /** The success shape, or the shared error body on a non-2xx status. */
+  body: T & { error?: { code: string; message: string; requestId: string } };
 }
 
 export class TestAgentClient {
@@ -48,7 +49,7 @@ export class TestAgentClient {
     } catch {
       // keep text
     }
-    return { status: res.status, body: parsed as T };
+    return { status: res.status, body: parsed as Reply<T>["body"] };
   }
 
   async enroll(code: string, opts: { name?: string; tags?: string[] } = {}): Promise<Reply<any>> {

@@ -33,7 +33,7 @@ describe('admin auth', () => {
   it.each(ENDPOINTS)('%s %s → 401 without credentials', async (method, path) => {
     const res = await fetch(`${h.server.url}/api${path}`, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe('UNAUTHORIZED');
+    expect(((await res.json()) as any).error.code).toBe('UNAUTHORIZED');
   });
 });
 

@@ -67,8 +67,8 @@ describe('protocol version and auth', () => {
     for (const v of [99, 0]) {
       const r = await new TestAgentClient(h.server.url, agent.token, v).wait(0);
       expect(r.status).toBe(426);
-      expect(r.body.error.code).toBe('UNSUPPORTED_PROTOCOL_VERSION');
-      expect(r.body.error.message).toMatch(/protocol 1/);
+      expect(r.body.error?.code).toBe('UNSUPPORTED_PROTOCOL_VERSION');
+      expect(r.body.error?.message).toMatch(/protocol 1/);
     }
     expect((await new TestAgentClient(h.server.url, agent.token, null).wait(0)).status).toBe(426);
   });
