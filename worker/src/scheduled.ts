@@ -8,6 +8,7 @@ import { RuntimeConfig } from './env';
 import { createDb } from './db/client';
 import { createLogger } from './lib/logger';
 import { deleteExpiredSessions } from './services/auth/sessions';
+import { runWebhookHousekeeping } from './services/webhooks/retention';
 
 export async function runScheduled(env: Bindings, ctx: ExecutionContext): Promise<void> {
   const logger = createLogger({ task: 'scheduled' });
@@ -19,6 +20,7 @@ export async function runScheduled(env: Bindings, ctx: ExecutionContext): Promis
   const handle = createDb({ url: cfg.data.DATABASE_URL, ...(cfg.data.DB_WS_PROXY ? { wsProxy: cfg.data.DB_WS_PROXY } : {}) });
   try {
     await deleteExpiredSessions(handle.db);
+    logger.info('webhook housekeeping', { ...(await runWebhookHousekeeping(handle.db, env, logger)) });
     logger.info('housekeeping done');
   } finally {
     ctx.waitUntil(handle.end());
