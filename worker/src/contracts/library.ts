@@ -1,0 +1,84 @@
+/**
+ * @module
+ * The household library as the admin sees it: shows and movies from the catalog with each Plex
+ * account's watch state (accounts are identified by their Plex Account.id, as strings).
+ */
+import { z } from 'zod';
+
+export const LibraryQuery = z.object({
+  query: z.string().trim().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().min(1).max(512).optional(),
+});
+
+export const AccountWatch = z.object({
+  accountId: z.string(),
+  watched: z.boolean(),
+  watchedAt: z.string().nullable(),
+  plays: z.number().int(),
+});
+export type AccountWatch = z.infer<typeof AccountWatch>;
+
+export const ShowSummary = z.object({
+  id: z.string(),
+  title: z.string(),
+  year: z.number().int().nullable(),
+  tmdbId: z.number().int().nullable(),
+  tvdbId: z.number().int().nullable(),
+  imdbId: z.string().nullable(),
+  totalEpisodes: z.number().int().nullable(),
+  status: z.string().nullable(),
+});
+export type ShowSummary = z.infer<typeof ShowSummary>;
+
+export const EpisodeView = z.object({
+  id: z.string(),
+  season: z.number().int(),
+  episode: z.number().int(),
+  title: z.string().nullable(),
+  airDate: z.string().nullable(),
+  runtimeMinutes: z.number().int().nullable(),
+  watch: z.array(AccountWatch),
+});
+export type EpisodeView = z.infer<typeof EpisodeView>;
+
+export const ShowTotals = z.object({
+  accountId: z.string(),
+  accountTitle: z.string().nullable(),
+  /** Distinct episodes watched (a rewatch does not count twice). */
+  watchedEpisodes: z.number().int(),
+  /** From TMDB when known, else null. */
+  totalEpisodes: z.number().int().nullable(),
+  /** Every play counts (rewatches included). */
+  plays: z.number().int(),
+  minutesWatched: z.number().int(),
+});
+export type ShowTotals = z.infer<typeof ShowTotals>;
+
+export const ShowDetail = ShowSummary.extend({
+  seasons: z.array(z.object({ season: z.number().int(), episodes: z.array(EpisodeView) })),
+  totals: z.array(ShowTotals),
+});
+export type ShowDetail = z.infer<typeof ShowDetail>;
+
+export const MovieView = z.object({
+  id: z.string(),
+  title: z.string(),
+  year: z.number().int().nullable(),
+  tmdbId: z.number().int().nullable(),
+  imdbId: z.string().nullable(),
+  runtimeMinutes: z.number().int().nullable(),
+  watch: z.array(AccountWatch),
+});
+export type MovieView = z.infer<typeof MovieView>;
+
+export const MarkWatchedRequest = z.strictObject({
+  accountId: z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/)]).transform(String),
+  watched: z.boolean().default(true),
+  /** When it was watched; defaults to now. Ignored when unmarking. */
+  watchedAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type MarkWatchedRequest = z.input<typeof MarkWatchedRequest>;
+
+export const MarkWatchedResponse = z.object({ episodeId: z.string(), watch: AccountWatch });
+export type MarkWatchedResponse = z.infer<typeof MarkWatchedResponse>;
