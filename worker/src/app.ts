@@ -15,6 +15,7 @@ import { authRoutes } from './routes/auth';
 import { meRoutes } from './routes/me';
 import { webhookRoutes } from './routes/webhooks';
 import { plexRoutes } from './routes/plex';
+import { libraryRoutes } from './routes/library';
 import { plexMappingRoutes } from './routes/plex-mappings';
 import { jobsApiRoutes } from './routes/jobs-api';
 import { agentApiRoutes } from './routes/agent-api';
@@ -32,6 +33,7 @@ const limitBody = (maxSize: number) =>
 export function createApiRoutes() {
   return new Hono<AppEnv>().use(limitBody(API_BODY_LIMIT)).use(requireAdmin).route('/', meRoutes)
     .route('/plex', plexRoutes)
+    .route('/', libraryRoutes)
     .route('/plex', plexMappingRoutes)
     .route('/', jobsApiRoutes);
 }
