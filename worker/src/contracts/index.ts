@@ -10,5 +10,6 @@ export * from './job-kinds';
 export * from './agent-protocol';
 export * from './pagination';
 export * from './plex';
+export * from './library';
 export * from './jobs';
 export * from './plex-matching';
