@@ -4,14 +4,19 @@
  * contracts bundled in; only node: builtins stay external) with a shebang, mode 0755.
  * `npm run agent:build`, or import {@link buildAgent} (tests build into a temp dir).
  */
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export async function buildAgent(outfile = join(here, 'dist', 'plexops-agent.mjs')): Promise<string> {
+export interface BuildOptions {
+  /** Tests only: bake in a different agent protocol version (to exercise 426 handling). */
+  protocolVersion?: number;
+}
+
+export async function buildAgent(outfile = join(here, 'dist', 'plexops-agent.mjs'), opts: BuildOptions = {}): Promise<string> {
   await mkdir(dirname(outfile), { recursive: true });
   await build({
     entryPoints: [join(here, 'src', 'cli.ts')],
@@ -23,6 +28,23 @@ export async function buildAgent(outfile = join(here, 'dist', 'plexops-agent.mjs
     banner: { js: '#!/usr/bin/env node' },
     legalComments: 'none',
     logLevel: 'warning',
+    plugins:
+      opts.protocolVersion === undefined
+        ? []
+        : [
+            {
+              name: 'protocol-version',
+              setup(b) {
+                b.onLoad({ filter: /contracts[\\/]version\.ts$/ }, async (args) => ({
+                  contents: (await readFile(args.path, 'utf8')).replace(
+                    /AGENT_PROTOCOL_VERSION = \d+/,
+                    `AGENT_PROTOCOL_VERSION = ${opts.protocolVersion}`,
+                  ),
+                  loader: 'ts',
+                }));
+              },
+            },
+          ],
   });
   await chmod(outfile, 0o755);
   return outfile;

@@ -23,6 +23,7 @@ import type { Policy } from './policy';
 import { withRetry } from './retry';
 import { runJob, type JobOutcome } from './runner';
 import type { HeldJob, StateStore } from './state';
+import { killOrphans, recordChild } from './executors/orphans';
 
 export type SessionResult = 'finished' | 'awaiting_approval' | 'stopped' | 'lease_lost' | 'abandoned';
 
@@ -119,9 +120,24 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
       if (err instanceof LeaseLostError || err instanceof FatalAgentError) loseLease(err);
       throw err;
     });
-  const save = () => state.save(held);
+  let saving: Promise<void> = Promise.resolve();
+  const save = () => (saving = saving.then(() => state.save(held), () => state.save(held)));
   const def = getJobKind(job.kind);
   const done = new Set<number>([...held.done, ...job.steps.filter((s) => s.status === 'succeeded').map((s) => s.index)]);
+
+  // Children left behind by a daemon that was killed: stop them before anything re-runs.
+  const orphans = killOrphans(held.children ?? []);
+  if (orphans.length) logger.warn(`job ${job.id}: killed ${orphans.length} leftover child process group(s) from before the restart`);
+  held.children = [];
+  const onSpawn = (pid: number) => {
+    const rec = recordChild(pid);
+    if (rec) {
+      (held.children ??= []).push(rec);
+      void save().catch(() => undefined);
+    }
+    logger.debug(`job ${job.id}: spawned pid ${pid}`);
+    d.onSpawn?.(pid);
+  };
 
   try {
     if (job.cancelRequested) ctl.abort(CANCEL);
@@ -150,7 +166,7 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
           log,
           signal: ctl.signal,
           shouldStop: d.shouldStop,
-          ...(d.onSpawn ? { onSpawn: d.onSpawn } : {}),
+          onSpawn,
           hooks: {
             stepStart: async (i) => {
               if (def?.steps[i]?.needsApproval) {
@@ -173,6 +189,7 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
               if (r.cancelRequested && !ctl.signal.aborted) ctl.abort(CANCEL);
               if (result.status === 'succeeded') held.done.push(i);
               held.running = null;
+              held.children = [];
               await save();
             },
             onStep: (i, step) => {

@@ -14,8 +14,10 @@ export const HeldJob = z.object({
   job: ClaimedJob,
   done: z.array(z.number().int()),
   running: z.number().int().nullable(),
+  /** Child processes of the running step (see executors/orphans.ts). */
+  children: z.array(z.object({ pid: z.number().int(), start: z.string() })).default([]),
 });
-export type HeldJob = z.infer<typeof HeldJob>;
+export type HeldJob = z.input<typeof HeldJob>;
 
 export class StateStore {
   constructor(readonly dir: string) {}

@@ -28,7 +28,13 @@ export const agentSelftestImpl: KindImpl<AgentSelftestParams> = {
   steps: {
     async emit(ctx) {
       const n = ctx.params.lines;
-      for (let i = 1; i <= n; i++) ctx.log.line(`selftest line ${i}/${n}`);
+      for (let i = 1; i <= n; i++) {
+        ctx.log.line(`selftest line ${i}/${n}`);
+        if (ctx.params.lineDelayMs > 0 && !ctx.dryRun) {
+          await new Promise((r) => setTimeout(r, ctx.params.lineDelayMs));
+          if (ctx.signal?.aborted) throw new StepFailure('cancelled', 'CANCELLED');
+        }
+      }
       if (ctx.params.secret !== undefined) ctx.log.line(`the secret param is: ${ctx.params.secret}`);
       await hold(ctx, ctx.params.emitMs);
       return { outputs: { lines: n } };

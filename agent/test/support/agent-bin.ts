@@ -25,8 +25,14 @@ export interface AgentProc {
 
 const live = new Set<ChildProcess>();
 
-export async function startAgent(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<AgentProc> {
-  const bin = await agentBundle();
+/** A bundle that speaks another protocol version (426 tests). */
+export async function agentBundleWithProtocol(version: number): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'agent-bin-'));
+  return buildAgent(join(d, 'plexops-agent.mjs'), { protocolVersion: version });
+}
+
+export async function startAgent(args: string[], env: Record<string, string>, timeoutMs = 60_000, binPath?: string): Promise<AgentProc> {
+  const bin = binPath ?? (await agentBundle());
   const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   live.add(child);
   let out = '';
@@ -44,8 +50,8 @@ export async function startAgent(args: string[], env: Record<string, string>, ti
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-export async function runAgent(args: string[], env: Record<string, string>, timeoutMs = 60_000) {
-  const p = await startAgent(args, env, timeoutMs);
+export async function runAgent(args: string[], env: Record<string, string>, timeoutMs = 60_000, binPath?: string) {
+  const p = await startAgent(args, env, timeoutMs, binPath);
   const { code, signal } = await p.exited;
   return { code, signal, stdout: p.stdout(), stderr: p.stderr() };
 }

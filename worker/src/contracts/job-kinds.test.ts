@@ -33,7 +33,7 @@ describe('job kinds registry', () => {
       nomad: [{ address: 'https://nomad.lan:4646', namespace: 'default', tokenEnv: 'NOMAD_TOKEN' }],
     });
     expect(r.ok).toBe(true);
-    expect(parseJobParams('agent-selftest', {})).toEqual({ ok: true, params: { lines: 10, emitMs: 0, changeMs: 0, settleMs: 0 } });
+    expect(parseJobParams('agent-selftest', {})).toEqual({ ok: true, params: { lines: 10, lineDelayMs: 0, emitMs: 0, changeMs: 0, settleMs: 0 } });
   });
 
   it.each([['http://u:p@h:4646'], ['ftp://h'], ['http://h/?x=1'], ['not a url'], ['http://h/$(id)']])(

@@ -145,6 +145,8 @@ export const connectivityCheck = {
 export const AgentSelftestParams = z.strictObject({
   /** Log lines the `emit` step writes. */
   lines: z.number().int().min(0).max(100_000).default(10),
+  /** Pause between lines, so log output spans time (log-loss tests). */
+  lineDelayMs: z.number().int().min(0).max(1000).default(0),
   /** Milliseconds each step spends in a child `sleep` process (cancel reaches it). */
   emitMs: z.number().int().min(0).max(600_000).default(0),
   changeMs: z.number().int().min(0).max(600_000).default(0),
