@@ -6,7 +6,7 @@
  */
 import { hc } from 'hono/client';
 import type { AppType } from '../../worker/src/app';
-import type { ErrorBody, ErrorCode } from '../../worker/src/contracts';
+import type { ErrorBody, ErrorCode, FieldIssue } from '../../worker/src/contracts';
 
 export const client = hc<AppType>(location.origin, { init: { credentials: 'same-origin' } });
 
@@ -16,6 +16,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode | 'NETWORK',
     message: string,
     readonly requestId?: string,
+    /** Field-level problems (400 BAD_REQUEST), so forms can point at the right input. */
+    readonly issues: FieldIssue[] = [],
   ) {
     super(message);
   }
@@ -35,7 +37,7 @@ export async function unwrap<R extends { ok: boolean; status: number; json(): Pr
   const body = (await res.json().catch(() => null)) as BodyOf<R> | ErrorBody | null;
   if (!res.ok || body === null) {
     const err = (body as ErrorBody | null)?.error;
-    throw new ApiError(res.status, err?.code ?? 'INTERNAL_ERROR', err?.message ?? `Request failed (HTTP ${res.status}).`, err?.requestId);
+    throw new ApiError(res.status, err?.code ?? 'INTERNAL_ERROR', err?.message ?? `Request failed (HTTP ${res.status}).`, err?.requestId, err?.issues ?? []);
   }
   return body as Success<R>;
 }

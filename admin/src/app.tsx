@@ -7,6 +7,7 @@ import { navigate, usePath } from './router';
 import { Layout, type NavItem } from './layout';
 import { SignInPage } from './pages/sign-in';
 import { HomePage } from './pages/home';
+import { JobsPage } from './pages/jobs';
 
 interface PageProps {
   principal: Principal;
@@ -14,7 +15,10 @@ interface PageProps {
 }
 
 /** Signed-in pages, in navigation order. */
-const pages: Array<NavItem & { component: FunctionComponent<PageProps> }> = [{ path: '/', label: 'Overview', component: HomePage }];
+const pages: Array<NavItem & { component: FunctionComponent<PageProps> }> = [
+  { path: '/', label: 'Overview', component: HomePage },
+  { path: '/jobs', label: 'Jobs', component: JobsPage },
+];
 
 function NotFound() {
   return (

@@ -1,0 +1,38 @@
+/** @module The one way pages show a failed request: the server's message, its code and request id (for logs). */
+import { ApiError } from '../api';
+import { errorMessage } from './format';
+
+export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  if (!error) return null;
+  const api = error instanceof ApiError ? error : null;
+  return (
+    <div class="banner banner-error" role="alert">
+      <p>{errorMessage(error)}</p>
+      {api && (api.requestId || api.code !== 'NETWORK') && (
+        <p class="small muted">
+          {api.code}
+          {api.requestId && (
+            <>
+              {' · request id '}
+              <code data-testid="request-id">{api.requestId}</code>
+            </>
+          )}
+        </p>
+      )}
+      {onRetry && (
+        <button type="button" class="secondary" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** A polite status line for outcomes of actions ("Saved.", "Cancelled."), read out by screen readers. */
+export function StatusLine({ message }: { message: string | null }) {
+  return (
+    <p class="status-line" role="status" aria-live="polite">
+      {message ?? ''}
+    </p>
+  );
+}

@@ -1,0 +1,202 @@
+/**
+ * @module
+ * /jobs/:id: status, timings, the agent holding it, progress, steps (status, attempts, timings,
+ * outputs), approvals for gated steps (showing exactly what is approved: the step, the params
+ * and the params hash the approval binds to), cancel, retry, and the live log. The detail
+ * refreshes when the log stream reports activity, and every few seconds while the job is active.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { JobDetail, JobStepInfo } from '../../../worker/src/contracts';
+import { client, unwrap } from '../api';
+import { useAsync } from '../components/use-async';
+import { ErrorBanner, StatusLine } from '../components/error-banner';
+import { StatusBadge } from '../components/status-badge';
+import { RelativeTime } from '../components/relative-time';
+import { ConfirmButton } from '../components/confirm-button';
+import { ProgressBar } from '../components/progress-bar';
+import { JsonView } from '../components/json-view';
+import { JobLogs } from '../components/job-logs';
+import { elapsed, errorMessage } from '../components/format';
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'needs_attention']);
+
+export function JobDetailPage({ id }: { id: string }) {
+  const job = useAsync(() => unwrap(client.api.jobs[':id'].$get({ param: { id } })), [id]);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const j = job.data;
+  const active = j ? !TERMINAL.has(j.status) : false;
+
+  useEffect(() => {
+    if (!active) return;
+    const t = window.setInterval(() => void job.reload(), 4000);
+    return () => clearInterval(t);
+  }, [active, job.reload]);
+
+  const act = async (what: string, call: () => Promise<unknown>) => {
+    setActionError(null);
+    try {
+      await call();
+      setStatus(what);
+      await job.reload();
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+
+  if (!j) {
+    return (
+      <section>
+        <p>
+          <a href="/jobs">← Jobs</a>
+        </p>
+        <ErrorBanner error={job.error} onRetry={() => void job.reload()} />
+        {job.loading && <p class="muted">Loading job…</p>}
+      </section>
+    );
+  }
+
+  const pendingApprovals = j.steps.filter((s) => s.needsApproval && !j.approvals.some((a) => a.stepIndex === s.index) && active);
+  return (
+    <section>
+      <p>
+        <a href="/jobs">← Jobs</a>
+      </p>
+      <div class="page-head">
+        <h1>
+          {j.kind} <StatusBadge status={j.status} />
+        </h1>
+        <div class="actions">
+          {active && (
+            <ConfirmButton
+              label="Cancel job"
+              confirmLabel="Yes, cancel it"
+              question={j.status === 'running' || j.status === 'claimed' ? 'The agent stops the running step. Cancel?' : 'Cancel this job?'}
+              disabled={j.cancelRequested}
+              onConfirm={() => act('Cancel requested.', () => unwrap(client.api.jobs[':id'].cancel.$post({ param: { id } })))}
+            />
+          )}
+          {(j.status === 'failed' || j.status === 'cancelled' || j.status === 'needs_attention') && (
+            <ConfirmButton
+              label="Retry"
+              danger={false}
+              confirmLabel="Yes, run it again"
+              question="Steps that succeeded stay done; the rest run again."
+              onConfirm={() => act('Queued again.', () => unwrap(client.api.jobs[':id'].retry.$post({ param: { id } })))}
+            />
+          )}
+        </div>
+      </div>
+      <StatusLine message={status} />
+      <ErrorBanner error={actionError} />
+      {job.error !== null && <ErrorBanner error={job.error} />}
+      {j.cancelRequested && active && <p class="banner">Cancel requested: waiting for the agent to stop.</p>}
+
+      <div class="card">
+        <dl>
+          <dt>Id</dt>
+          <dd>
+            <code>{j.id}</code>
+          </dd>
+          <dt>Created</dt>
+          <dd>
+            <RelativeTime iso={j.createdAt} /> by {j.createdBy}
+          </dd>
+          <dt>Started</dt>
+          <dd>
+            <RelativeTime iso={j.startedAt} fallback="not yet" />
+          </dd>
+          <dt>Duration</dt>
+          <dd>{elapsed(j.startedAt, j.finishedAt)}</dd>
+          <dt>Agent</dt>
+          <dd>{j.agent ? `${j.agent.name} (${j.agent.hostname})` : <span class="muted">none yet</span>}</dd>
+          <dt>Required tags</dt>
+          <dd>{j.tags.length ? j.tags.join(', ') : <span class="muted">any agent</span>}</dd>
+          <dt>Attempt</dt>
+          <dd>{j.attempt}</dd>
+        </dl>
+        {j.progress && active && <ProgressBar progress={j.progress} label={`Progress of ${j.kind}`} />}
+        {j.error !== null && j.error !== undefined && <p class="error">{describeError(j.error)}</p>}
+      </div>
+
+      {pendingApprovals.map((s) => (
+        <ApprovalCard key={s.index} job={j} step={s} onApprove={() => act(`Step “${s.title}” approved.`, () => unwrap(client.api.jobs[':id'].approve.$post({ param: { id }, json: { step: s.index } })))} />
+      ))}
+
+      <Steps job={j} />
+      <details class="card">
+        <summary>Parameters</summary>
+        <JsonView value={j.params} label="Job parameters" />
+      </details>
+      <JobLogs jobId={id} onActivity={() => void job.reload()} />
+    </section>
+  );
+}
+
+function describeError(e: unknown): string {
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object' && 'message' in e) return String((e as { message: unknown }).message);
+  return errorMessage(JSON.stringify(e));
+}
+
+function ApprovalCard({ job, step, onApprove }: { job: JobDetail; step: JobStepInfo; onApprove: () => Promise<unknown> }) {
+  const waiting = step.status === 'awaiting_approval';
+  return (
+    <section class="card approval" aria-labelledby={`approve-${step.index}`} data-testid="approval">
+      <h2 id={`approve-${step.index}`}>
+        {waiting ? 'Waiting for your approval' : 'Needs approval before it runs'}: step {step.index + 1}, “{step.title}”
+      </h2>
+      <p>
+        You approve running <strong>{step.title}</strong> of this <code>{job.kind}</code> job with exactly these parameters
+        {step.idempotency === 'non-idempotent' && ' (this step changes things and is not retried automatically)'}:
+      </p>
+      <JsonView value={job.params} label="Parameters being approved" />
+      <p class="small muted">
+        The approval binds to the parameters hash <code>{step.paramsHash ?? '—'}</code>; if they change, it no longer applies.
+      </p>
+      <ConfirmButton label={`Approve step ${step.index + 1}`} danger={false} confirmLabel="Yes, approve" question="Run this step with these parameters?" onConfirm={onApprove} />
+    </section>
+  );
+}
+
+function Steps({ job }: { job: JobDetail }) {
+  return (
+    <section class="card" aria-labelledby="steps-title">
+      <h2 id="steps-title">Steps</h2>
+      <ol class="steps">
+        {job.steps.map((s) => {
+          const approval = job.approvals.find((a) => a.stepIndex === s.index);
+          return (
+            <li key={s.index} class="step" data-testid={`step-${s.index}`}>
+              <div class="step-head">
+                <span class="step-title">{s.title}</span> <StatusBadge status={s.status} />
+                {s.needsApproval && (
+                  <span class="small muted">
+                    {approval ? (
+                      <>
+                        approved by {approval.approvedBy} <RelativeTime iso={approval.approvedAt} />
+                      </>
+                    ) : (
+                      'needs approval'
+                    )}
+                  </span>
+                )}
+              </div>
+              <div class="small muted">
+                attempts {s.attempts} · started <RelativeTime iso={s.startedAt} fallback="—" /> · took {elapsed(s.startedAt, s.finishedAt)}
+                {job.progress?.stepIndex === s.index && s.status === 'running' && job.progress.message ? ` · ${job.progress.message}` : ''}
+              </div>
+              {s.error !== null && s.error !== undefined && <p class="error small">{describeError(s.error)}</p>}
+              {s.outputs && Object.keys(s.outputs).length > 0 && (
+                <details>
+                  <summary class="small">Outputs</summary>
+                  <JsonView value={s.outputs} label={`Outputs of ${s.title}`} />
+                </details>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}

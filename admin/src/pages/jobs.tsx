@@ -1,0 +1,76 @@
+/**
+ * @module
+ * /jobs: the job list with a status filter, and the dispatch to `/jobs/new` and `/jobs/:id`
+ * (the app routes every /jobs/* path here).
+ */
+import { useState } from 'preact/hooks';
+import type { JobStatus, JobSummary } from '../../../worker/src/contracts';
+import { client, unwrap } from '../api';
+import { PagedTable } from '../components/data-table';
+import { usePaged } from '../components/use-async';
+import { StatusBadge } from '../components/status-badge';
+import { RelativeTime } from '../components/relative-time';
+import { elapsed } from '../components/format';
+import { JobNewPage } from './job-new';
+import { JobDetailPage } from './job-detail';
+
+const STATUSES: JobStatus[] = ['queued', 'claimed', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled', 'needs_attention'];
+
+export function JobsPage({ path }: { path: string }) {
+  if (path === '/jobs/new') return <JobNewPage />;
+  const id = /^\/jobs\/([A-Za-z0-9_-]+)$/.exec(path)?.[1];
+  if (id) return <JobDetailPage id={id} />;
+  return <JobList />;
+}
+
+function JobList() {
+  const [status, setStatus] = useState<JobStatus | ''>('');
+  const jobs = usePaged<JobSummary>(
+    (cursor) => unwrap(client.api.jobs.$get({ query: { limit: '25', ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) } })),
+    [status],
+  );
+  return (
+    <section>
+      <div class="page-head">
+        <h1>Jobs</h1>
+        <a class="button" href="/jobs/new">
+          New job
+        </a>
+      </div>
+      <div class="filters">
+        <label for="job-status">Status</label>
+        <select id="job-status" value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value as JobStatus | '')}>
+          <option value="">All</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s.replace(/_/g, ' ')}
+            </option>
+          ))}
+        </select>
+        <button type="button" class="secondary" onClick={() => void jobs.reload()}>
+          Refresh
+        </button>
+      </div>
+      <PagedTable
+        state={jobs}
+        caption="Jobs, newest first"
+        testId="jobs-table"
+        emptyTitle={status ? `No ${status.replace(/_/g, ' ')} jobs.` : 'No jobs yet.'}
+        emptyHint={
+          <>
+            Start with a <a href="/jobs/new">connectivity check</a> after enrolling an <a href="/agents">agent</a>.
+          </>
+        }
+        rowKey={(j) => j.id}
+        columns={[
+          { header: 'Job', cell: (j) => <a href={`/jobs/${j.id}`}>{j.kind}</a> },
+          { header: 'Status', cell: (j) => <StatusBadge status={j.status} /> },
+          { header: 'Tags', cell: (j) => (j.tags.length ? j.tags.join(', ') : <span class="muted">any agent</span>) },
+          { header: 'Created', cell: (j) => <RelativeTime iso={j.createdAt} /> },
+          { header: 'Duration', cell: (j) => elapsed(j.startedAt, j.finishedAt) },
+          { header: 'Id', cell: (j) => <code class="small">{j.id}</code> },
+        ]}
+      />
+    </section>
+  );
+}
