@@ -22,6 +22,8 @@ export interface BenchEnv {
   createDatabase(name: string): Promise<string>;
   /** Statements executed so far in `db` (pg_stat_statements, read from another database). */
   sqlCount(db: string): Promise<number>;
+  /** The most-called statements in `db`, to explain a non-zero count. */
+  sqlTop(db: string): Promise<{ calls: number; query: string }[]>;
   startWorker(db: string, vars: Record<string, string>): Promise<WorkerdServer>;
   close(): Promise<void>;
 }
@@ -51,6 +53,13 @@ export async function startBenchEnv(): Promise<BenchEnv> {
         [db],
       );
       return Number(r.rows[0]?.n ?? 0);
+    },
+    async sqlTop(db) {
+      const r = await stats.query<{ calls: string; query: string }>(
+        'SELECT calls, left(regexp_replace(query, \'\\s+\', \' \', \'g\'), 120) AS query FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) ORDER BY calls DESC LIMIT 8',
+        [db],
+      );
+      return r.rows.map((x) => ({ calls: Number(x.calls), query: x.query }));
     },
     async startWorker(db, vars) {
       const w = await startWorkerdServer({ DATABASE_URL: pgServer.urlFor(db), DB_WS_PROXY: proxy.address, ENVIRONMENT: 'test', ...vars });

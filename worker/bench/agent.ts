@@ -12,6 +12,8 @@
  * Targets: p50 ≤ 1 s, p95 ≤ 2 s, 0 idle SQL, ≤ 150 idle requests/hour.
  */
 import path from 'node:path';
+// Keep miniflare from fetching Request.cf from workers.cloudflare.com: loopback only.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -106,6 +108,7 @@ async function measureOurs(env: BenchEnv, startAgent: StartBenchAgent) {
   const sql = (await env.sqlCount('bench_idle')) - sql0;
   const requests = idleProxy.total();
   const byPath = Object.fromEntries(idleProxy.counts);
+  if (sql > 0 || process.argv.includes('--debug-sql')) console.log('statements in the idle database (whole run):', await env.sqlTop('bench_idle'));
   await idleAgent.stop();
   await idleProxy.close();
   const perHour = (n: number) => (n * 3600) / IDLE_S / K;
@@ -164,3 +167,4 @@ async function main() {
 }
 
 await main();
+process.exit(process.exitCode ?? 0);
