@@ -63,7 +63,7 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
   let current: Progress = {};
   const backoff = () => new Backoff(config.backoffMinMs, config.backoffMaxMs);
 
-  const spool = await LogSpool.open(state.spoolDir(job.id));
+  const spool = await LogSpool.open(state.spoolDir(job.id), config.logChunkBytes);
   const redactor = new Redactor(jobSecrets(config, job));
   let uploader!: LogUploader;
   const log = new JobLog({

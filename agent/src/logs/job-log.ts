@@ -1,18 +1,14 @@
 /**
  * @module
- * A job's log as the runner sees it: lines in, redacted, batched into chunks (≤ `flushMs` or
- * ≤ `chunkBytes`), each chunk spooled to disk and then handed to `onChunk` (the uploader).
+ * A job's log as the runner sees it: lines in, redacted, appended to the disk spool at once, and
+ * sealed into chunks (≤ `flushMs` or ≤ `chunkBytes`), each handed to `onChunk` (the uploader).
  * In `exec` mode there is no spool and lines go straight to the terminal (still redacted).
  */
 import { LineAssembler, type Redactor } from './redact';
-import type { LogSpool, SpoolChunk } from './spool';
+import { jsonCost, type LogSpool, type SpoolChunk } from './spool';
 
 /** Default chunk budget: 256 KiB request cap minus room for the JSON envelope. */
 export const DEFAULT_CHUNK_BUDGET = 252 * 1024;
-
-function jsonCost(text: string): number {
-  return Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
-}
 
 export interface JobLogSink {
   /** Called after a chunk is durably spooled. */
@@ -30,10 +26,8 @@ export interface JobLogOptions {
 }
 
 export class JobLog {
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+  #pendingCost = 0;
   #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> = Promise.resolve();
   #lines = 0;
   #error: Error | undefined;
   #step: number | undefined;
@@ -50,7 +44,7 @@ export class JobLog {
   /** Lines written from now on belong to this step (chunks never mix steps). */
   setStep(index: number | undefined): void {
     if (index === this.#step) return;
-    this.#flushNow();
+    this.#seal();
     this.#step = index;
   }
 
@@ -67,7 +61,8 @@ export class JobLog {
   #write(redacted: string): void {
     this.#lines++;
     this.opts.sink?.onLine?.(redacted);
-    if (!this.opts.spool) return;
+    const spool = this.opts.spool;
+    if (!spool || this.#error) return;
     const max = this.opts.chunkBytes ?? DEFAULT_CHUNK_BUDGET;
     // Budget by the JSON-escaped size: the chunk travels as a JSON string in a body capped at
     // 256 KiB, and control characters or quotes can grow when escaped.
@@ -77,36 +72,36 @@ export class JobLog {
       text = `${redacted.slice(0, Math.floor(max / 8))} [line truncated]\n`;
       cost = jsonCost(text);
     }
-    if (this.#pendingBytes + cost > max && this.#pendingBytes > 0) this.#flushNow();
-    this.#pending.push(Buffer.from(text, 'utf8'));
-    this.#pendingBytes += cost;
-    if (this.#pendingBytes >= max) this.#flushNow();
-    else this.#timer ??= setTimeout(() => this.#flushNow(), this.opts.flushMs ?? 1000);
+    if (this.#pendingCost + cost > max && this.#pendingCost > 0) this.#seal();
+    try {
+      // On disk (page cache) before this returns: a kill -9 right after loses nothing.
+      spool.write(Buffer.from(text, 'utf8'));
+    } catch (err) {
+      this.#error ??= err as Error;
+      return;
+    }
+    this.#pendingCost += cost;
+    if (this.#pendingCost >= max) this.#seal();
+    else this.#timer ??= setTimeout(() => this.#seal(), this.opts.flushMs ?? 1000);
   }
 
-  #flushNow(): void {
+  #seal(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#pendingBytes === 0 || !this.opts.spool) return;
-    const data = Buffer.concat(this.#pending);
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#pendingCost = 0;
     const spool = this.opts.spool;
-    const step = this.#step;
-    this.#flushing = this.#flushing.then(async () => {
-      try {
-        const chunk = await spool.append(data, step);
-        this.opts.sink?.onChunk?.(chunk);
-      } catch (err) {
-        this.#error ??= err as Error;
-      }
-    });
+    if (!spool || this.#error) return;
+    try {
+      const chunk = spool.seal(this.#step);
+      if (chunk) this.opts.sink?.onChunk?.(chunk);
+    } catch (err) {
+      this.#error ??= err as Error;
+    }
   }
 
-  /** Flushes pending lines to the spool; rejects if spooling ever failed (disk full…). */
+  /** Seals pending lines into a chunk; rejects if spooling ever failed (disk full…). */
   async flush(): Promise<void> {
-    this.#flushNow();
-    await this.#flushing;
+    this.#seal();
     if (this.#error) throw this.#error;
   }
 }

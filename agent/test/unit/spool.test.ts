@@ -27,24 +27,41 @@ describe('log spool', () => {
     await s.close();
   });
 
-  it('recovers after a crash: torn index tail dropped, unindexed bytes truncated, acks kept', async () => {
+  it('recovers after a crash: torn index dropped, unsealed complete lines kept as a chunk, partial line cut', async () => {
     const dir = await tmp();
     const s = await LogSpool.open(dir);
     await s.append(Buffer.from('a\n'));
     await s.append(Buffer.from('b\n'));
     await s.markAcked([0]);
+    // Simulate a kill -9: lines written but never sealed, a torn index line, a half-written line.
+    s.write(Buffer.from('c\nd\n'));
     await s.close();
-    // Simulate a kill -9 between the data write and the index write, plus a torn index line.
-    await appendFile(join(dir, 'log.bin'), 'c\n');
     await appendFile(join(dir, 'index.jsonl'), '{"seq":2,"off');
+    await appendFile(join(dir, 'log.bin'), 'partial li');
     const r = await LogSpool.open(dir);
-    expect(r.chunks.map((c) => c.seq)).toEqual([0, 1]);
-    expect(r.totalBytes).toBe(4);
-    expect((await stat(join(dir, 'log.bin'))).size).toBe(4);
-    expect(r.unacked().map((c) => c.seq)).toEqual([1]);
-    const c = await r.append(Buffer.from('d\n'));
-    expect(c).toEqual({ seq: 2, offset: 4, size: 2 });
-    expect(await readFile(join(dir, 'log.bin'), 'utf8')).toBe('a\nb\nd\n');
+    expect(r.chunks).toEqual([
+      { seq: 0, offset: 0, size: 2 },
+      { seq: 1, offset: 2, size: 2 },
+      { seq: 2, offset: 4, size: 4 },
+    ]);
+    expect(r.totalBytes).toBe(8);
+    expect((await stat(join(dir, 'log.bin'))).size).toBe(8);
+    expect(r.unacked().map((c) => c.seq)).toEqual([1, 2]);
+    const c = await r.append(Buffer.from('e\n'));
+    expect(c).toEqual({ seq: 3, offset: 8, size: 2 });
+    expect(await readFile(join(dir, 'log.bin'), 'utf8')).toBe('a\nb\nc\nd\ne\n');
+    await r.close();
+  });
+
+  it('splits a large recovered tail into chunks within the budget', async () => {
+    const dir = await tmp();
+    const s = await LogSpool.open(dir, 1000);
+    for (let i = 0; i < 50; i++) s.write(Buffer.from(`${String(i).padStart(3, '0')} ${'z'.repeat(95)}\n`));
+    await s.close();
+    const r = await LogSpool.open(dir, 1000);
+    expect(r.totalBytes).toBe(5000);
+    expect(r.chunks.length).toBeGreaterThanOrEqual(5);
+    for (const ch of r.chunks) expect(ch.size).toBeLessThanOrEqual(1000);
     await r.close();
   });
 
