@@ -8,6 +8,9 @@ import { Layout, type NavItem } from './layout';
 import { SignInPage } from './pages/sign-in';
 import { HomePage } from './pages/home';
 import { JobsPage } from './pages/jobs';
+import { AgentsPage } from './pages/agents';
+import { ActivityPage } from './pages/activity';
+import { SettingsPage } from './pages/settings';
 
 interface PageProps {
   principal: Principal;
@@ -17,7 +20,10 @@ interface PageProps {
 /** Signed-in pages, in navigation order. */
 const pages: Array<NavItem & { component: FunctionComponent<PageProps> }> = [
   { path: '/', label: 'Overview', component: HomePage },
+  { path: '/activity', label: 'Activity', component: ActivityPage },
   { path: '/jobs', label: 'Jobs', component: JobsPage },
+  { path: '/agents', label: 'Agents', component: AgentsPage },
+  { path: '/settings', label: 'Settings', component: SettingsPage },
 ];
 
 function NotFound() {
