@@ -36,24 +36,31 @@ export interface PlayInput {
 export async function recordPlay(tx: DbOrTx, p: PlayInput): Promise<{ newPlay: boolean }> {
   const r = refs(p.item);
   const windowEnd = new Date(p.playedAt.getTime() + p.windowMinutes * 60_000);
-  const inserted = await tx.execute(sql`
-    INSERT INTO plays (id, account_id, item_id, kind, episode_id, movie_id, show_id, played_at, window_end, duration_ms, source, event_id)
-    VALUES (${newId('ply')}, ${p.accountId}, ${r.itemId}, ${p.item.kind}, ${r.episodeId}, ${r.movieId}, ${r.showId},
-            ${p.playedAt.toISOString()}, ${windowEnd.toISOString()}, ${p.durationMs}, ${p.source}, ${p.eventId})
-    ON CONFLICT DO NOTHING
-    RETURNING id`);
-  const newPlay = inserted.rows.length > 0;
-  await tx.execute(sql`
-    INSERT INTO watch_state (account_id, item_id, kind, episode_id, movie_id, show_id, watched, watched_at, plays)
-    VALUES (${p.accountId}, ${r.itemId}, ${p.item.kind}, ${r.episodeId}, ${r.movieId}, ${r.showId}, true, ${p.playedAt.toISOString()}, ${newPlay ? 1 : 0})
-    ON CONFLICT (account_id, item_id) DO UPDATE SET
-      watched = true,
-      watched_at = CASE WHEN watch_state.watched AND watch_state.watched_at IS NOT NULL
-                        THEN LEAST(watch_state.watched_at, excluded.watched_at) ELSE excluded.watched_at END,
-      plays = watch_state.plays + excluded.plays,
-      updated_at = now()`);
-  // Finished: it is no longer "in progress" (unless a newer position arrived meanwhile).
-  await tx.execute(sql`DELETE FROM playback_progress WHERE account_id = ${p.accountId} AND item_id = ${r.itemId} AND updated_at <= ${p.playedAt.toISOString()}`);
+  // One statement (atomic on its own): the play, the watch state it bumps, and the progress row it ends.
+  const result = await tx.execute<{ new_play: boolean }>(sql`
+    WITH ins AS (
+      INSERT INTO plays (id, account_id, item_id, kind, episode_id, movie_id, show_id, played_at, window_end, duration_ms, source, event_id)
+      VALUES (${newId('ply')}, ${p.accountId}, ${r.itemId}, ${p.item.kind}, ${r.episodeId}, ${r.movieId}, ${r.showId},
+              ${p.playedAt.toISOString()}, ${windowEnd.toISOString()}, ${p.durationMs}, ${p.source}, ${p.eventId})
+      ON CONFLICT DO NOTHING
+      RETURNING id
+    ), ws AS (
+      INSERT INTO watch_state (account_id, item_id, kind, episode_id, movie_id, show_id, watched, watched_at, plays)
+      SELECT ${p.accountId}, ${r.itemId}, ${p.item.kind}, ${r.episodeId}, ${r.movieId}, ${r.showId}, true, ${p.playedAt.toISOString()}::timestamptz, (SELECT count(*) FROM ins)::int
+      ON CONFLICT (account_id, item_id) DO UPDATE SET
+        watched = true,
+        watched_at = CASE WHEN watch_state.watched AND watch_state.watched_at IS NOT NULL
+                          THEN LEAST(watch_state.watched_at, excluded.watched_at) ELSE excluded.watched_at END,
+        plays = watch_state.plays + excluded.plays,
+        updated_at = now()
+      RETURNING 1
+    ), done AS (
+      -- Finished: no longer "in progress" (unless a newer position arrived meanwhile).
+      DELETE FROM playback_progress WHERE account_id = ${p.accountId} AND item_id = ${r.itemId} AND updated_at <= ${p.playedAt.toISOString()}
+      RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM ins) AS new_play, (SELECT count(*) FROM ws) AS ws, (SELECT count(*) FROM done) AS done`);
+  const newPlay = result.rows[0]?.new_play === true;
   return { newPlay };
 }
 

@@ -39,5 +39,5 @@ export async function createProcessDeps(
   if (cfg.tmdbApiKeyEnc && !key) logger.warn('the stored TMDB key cannot be unsealed (SECRETS_KEY missing or changed); matching uses Plex metadata only');
   const tmdb = key ? new TmdbClient({ ...tmdbCredentials(key), ...(env.TMDB_URL ? { baseUrl: env.TMDB_URL } : {}), cache: dbTmdbCache(db), logger }) : null;
   const scheduleRetry = retrierScheduler(env);
-  return { logger, tmdb, match: matchPlexItem, ...(scheduleRetry ? { scheduleRetry } : {}), redact: key ? [key] : [] };
+  return { logger, tmdb, match: matchPlexItem, config: cfg, ...(scheduleRetry ? { scheduleRetry } : {}), redact: key ? [key] : [] };
 }

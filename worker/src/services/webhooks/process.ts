@@ -29,6 +29,8 @@ export interface ProcessDeps {
   scheduleRetry?: (at: Date) => Promise<void>;
   /** Secret values that must never end up in a stored error message. */
   redact?: string[];
+  /** The config as loaded when the deps were built (saves a query per event); re-read when absent. */
+  config?: EffectiveConfig;
 }
 
 export type ProcessResult = { status: 'processed' | 'ignored' | 'waiting' | 'failed'; action: string | null } | { status: 'skipped' };
@@ -142,7 +144,7 @@ export async function processEvent(db: DbOrTx, deps: ProcessDeps, eventId: strin
   try {
     const parsed = PlexPayload.safeParse(row.payload);
     if (!parsed.success) throw new Error('stored payload no longer parses');
-    const cfg = await loadConfig(db);
+    const cfg = deps.config ?? (await loadConfig(db));
     const d = await decide(db, deps, row, parsed.data, cfg);
     const done = { lockedUntil: null, nextAttemptAt: null, error: null, processedAt: new Date() };
     if (d.status === 'processed') {
