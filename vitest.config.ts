@@ -4,6 +4,8 @@ import { freePort } from "./worker/dev/ports.ts";
 
 // One Postgres and one WebSocket proxy serve every project; pick their ports once so the
 // global setup, the Node tests and the workerd bindings all agree.
+// Miniflare otherwise fetches Request.cf data from Cloudflare: tests stay on loopback.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
 process.env.PLEXOPS_TEST_PG_PORT ??= String(await freePort());
 process.env.PLEXOPS_TEST_WS_PORT ??= String(await freePort());
 const wsProxy = `127.0.0.1:${process.env.PLEXOPS_TEST_WS_PORT}`;

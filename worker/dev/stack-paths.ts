@@ -20,11 +20,12 @@ function port(name: string, fallback: number): number {
   return n;
 }
 
+/** Defaults sit below Linux's ephemeral range (32768+), where other programs' random ports land. */
 export function stackPorts() {
   return {
     http: port('PLEXOPS_PORT', 8787),
-    pg: port('PLEXOPS_PG_PORT', 54329),
-    ws: port('PLEXOPS_WS_PORT', 54330),
+    pg: port('PLEXOPS_PG_PORT', 15432),
+    ws: port('PLEXOPS_WS_PORT', 15433),
   };
 }
 

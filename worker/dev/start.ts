@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     const wrangler = spawn(
       process.execPath,
       [path.join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'dev', '--ip', '127.0.0.1', '--port', String(ports.http), '--persist-to', path.join(DATA_DIR, 'wrangler'), '--show-interactive-dev-session=false', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
-      { cwd: ROOT, env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: ROOT, env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     state.wranglerPid = wrangler.pid;
     saveState();
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     }));
     const forward = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
-        // wrangler's banner and the offline Request.cf fetch warning are noise here.
+        // wrangler's banner and scheduled-handler hints are noise here.
         if (!line.trim() || /^\s+at |^\s+(To manually|curl |For more details)|Scheduled Workers are not|Request\.cf|workers\.cloudflare\.com|⛅️|─{5,}|Your Worker has access|Binding|env\.|Ready on|Starting local server/.test(line)) continue;
         console.log(`  worker │ ${line}`);
       }

@@ -20,6 +20,8 @@ export async function startWorkerdServer(vars: Record<string, string>, opts: { p
   const port = opts.port ?? (await freePort());
   const persist = mkdtempSync(path.join(tmpdir(), 'plexops-workerd-'));
   process.env.WRANGLER_SEND_METRICS ??= 'false';
+  // Miniflare otherwise fetches Request.cf data from Cloudflare: tests stay on loopback.
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
   const worker = await unstable_startWorker({
     config: path.resolve(import.meta.dirname, '../../../wrangler.toml'),
     bindings: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }])),
