@@ -11,6 +11,8 @@ import { JobsPage } from './pages/jobs';
 import { AgentsPage } from './pages/agents';
 import { ActivityPage } from './pages/activity';
 import { SettingsPage } from './pages/settings';
+import { ConflictsPage } from './pages/conflicts';
+import { MappingsPage } from './pages/mappings';
 
 interface PageProps {
   principal: Principal;
@@ -21,6 +23,8 @@ interface PageProps {
 const pages: Array<NavItem & { component: FunctionComponent<PageProps> }> = [
   { path: '/', label: 'Overview', component: HomePage },
   { path: '/activity', label: 'Activity', component: ActivityPage },
+  { path: '/conflicts', label: 'Conflicts', component: ConflictsPage },
+  { path: '/mappings', label: 'Mappings', component: MappingsPage },
   { path: '/jobs', label: 'Jobs', component: JobsPage },
   { path: '/agents', label: 'Agents', component: AgentsPage },
   { path: '/settings', label: 'Settings', component: SettingsPage },
