@@ -13,6 +13,7 @@ import { ActivityPage } from './pages/activity';
 import { SettingsPage } from './pages/settings';
 import { ConflictsPage } from './pages/conflicts';
 import { MappingsPage } from './pages/mappings';
+import { LibraryPage } from './pages/library';
 
 interface PageProps {
   principal: Principal;
@@ -22,6 +23,7 @@ interface PageProps {
 /** Signed-in pages, in navigation order. */
 const pages: Array<NavItem & { component: FunctionComponent<PageProps> }> = [
   { path: '/', label: 'Overview', component: HomePage },
+  { path: '/library', label: 'Library', component: LibraryPage },
   { path: '/activity', label: 'Activity', component: ActivityPage },
   { path: '/conflicts', label: 'Conflicts', component: ConflictsPage },
   { path: '/mappings', label: 'Mappings', component: MappingsPage },

@@ -22,7 +22,8 @@ export interface AdminStack extends JobsHarness {
 
 export async function startAdminStack(vars: Record<string, string> = {}): Promise<AdminStack> {
   if (!chromiumAvailable()) throw new Error('Chromium is not installed: apt-get install -y chromium (see .ci/run)');
-  const h = await startJobsHarness({ SECRETS_KEY: TEST_SECRETS_KEY, ...vars });
+  // TMDB_URL defaults to a closed loopback port: no test ever reaches the real TMDB.
+  const h = await startJobsHarness({ SECRETS_KEY: TEST_SECRETS_KEY, TMDB_URL: 'http://127.0.0.1:9', ...vars });
   let closeBrowser: () => Promise<void> = async () => undefined;
   try {
     const launched = await launchBrowser();
