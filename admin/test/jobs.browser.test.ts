@@ -2,9 +2,13 @@
  * Jobs pages in real Chromium against the real Worker (workerd) and Postgres: the empty list,
  * creating a connectivity check from the generated form (a server field error shown next to the
  * field, then fixed), the new job queued, cancelled from its page, the live log stream ending,
- * and the status filter on the list.
+ * and the status filter on the list. Then a job driven by a protocol-level agent: its log
+ * streams in live, its progress shows, a gated step shows what is approved, approving lets the
+ * agent run it, and the stream ends with the job.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClaimedJob } from '../../worker/src/contracts';
+import { toChunks } from '../../worker/test/support/agent-client';
 import { startAdminStack, type AdminStack } from './harness';
 
 let stack: AdminStack;
@@ -68,6 +72,57 @@ describe('jobs pages', () => {
       await row.locator('[data-status="cancelled"]').waitFor();
       await page.getByLabel('Status').selectOption('queued');
       await page.getByText('No queued jobs.').waitFor();
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('streams logs live, shows progress, and gates a step on approval', async () => {
+    const agent = await stack.enrollAgent({ name: 'ui-agent' });
+    const jobId = await stack.createJob('approval-selftest', { note: 'deploy v2' });
+    const page = await stack.signedInPage(`/jobs/${jobId}`);
+    try {
+      const heading = page.getByRole('heading', { name: /approval-selftest/ });
+      await heading.locator('[data-status="queued"]').waitFor();
+      await page.getByTestId('log-state').getByText('Live').waitFor();
+
+      const lines = ['preparing release\n', 'checked 3 hosts\n', 'applying deploy v2\n', 'done\n'];
+      const chunks = toChunks(lines);
+      const first = (await agent.wait(0)).body.job as ClaimedJob;
+      expect((await agent.startStep(first, 0)).body.status).toBe('ok');
+      const hb = await agent.heartbeat(first, { progress: { stepIndex: 0, message: 'copying media', done: 512 * 1024 * 1024, total: 1024 * 1024 * 1024, unit: 'bytes', etaSeconds: 90 } });
+      expect(hb.status).toBe(200);
+      expect((await agent.logs(first, chunks.slice(0, 2).map((c) => ({ ...c, stepIndex: 0 })))).status).toBe(200);
+
+      const log = page.getByTestId('job-log');
+      await log.getByText('checked 3 hosts').waitFor();
+      const bar = page.getByRole('progressbar', { name: 'Progress of approval-selftest' });
+      await bar.waitFor();
+      expect(await bar.getAttribute('aria-valuenow')).toBe('50');
+      expect(await page.getByTestId('progress').textContent()).toMatch(/copying media.*512 MiB of 1\.0 GiB · 50 % · about 1 min 30 s left/);
+
+      expect((await agent.finishStep(first, 0)).status).toBe(200);
+      expect((await agent.startStep(first, 1)).body.status).toBe('awaiting_approval');
+      const approval = page.getByTestId('approval');
+      await approval.getByText(/Waiting for your approval/).waitFor();
+      expect(await approval.textContent()).toContain('deploy v2');
+      expect(await approval.textContent()).toMatch(/[0-9a-f]{64}/);
+      await approval.getByRole('button', { name: 'Approve step 2' }).click();
+      await approval.getByRole('button', { name: 'Yes, approve' }).click();
+      await page.getByRole('status').getByText('Step “Apply (needs approval)” approved.').waitFor();
+      await approval.waitFor({ state: 'detached' });
+      await page.getByTestId('step-1').getByText(/approved by/).waitFor();
+
+      const second = (await agent.wait(0)).body.job as ClaimedJob;
+      expect(second.id).toBe(jobId);
+      expect((await agent.startStep(second, 1)).body.status).toBe('ok');
+      expect((await agent.logs(second, chunks.slice(2).map((c) => ({ ...c, stepIndex: 1 })))).status).toBe(200);
+      expect((await agent.finishStep(second, 1)).status).toBe(200);
+      expect((await agent.finish(second, 'succeeded', lines)).body).toMatchObject({ ok: true });
+
+      await page.getByTestId('log-state').getByText(/has finished/).waitFor();
+      expect(await log.textContent()).toBe(lines.join(''));
+      await heading.locator('[data-status="succeeded"]').waitFor({ timeout: 15_000 });
     } finally {
       await page.close();
     }
