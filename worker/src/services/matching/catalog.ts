@@ -181,25 +181,34 @@ export async function findEpisodeByIds(
   return row ?? null;
 }
 
+/**
+ * Below this trigram similarity a catalog title is not offered as a candidate. It is also what lets
+ * the GIN index prune: at pg_trgm's default 0.3, common words pull thousands of rows into the
+ * recheck (see migration 0007 and `npm run bench:match`).
+ */
+export const CANDIDATE_MIN_SIMILARITY = 0.45;
+
+type CandidateRow = { id: string; title: string; original_title: string | null; year: number | null; tmdb_id: string | number | null } & Record<string, unknown>;
+
+function toCandidate(r: CandidateRow): TitleCandidate {
+  return { id: r.id, title: r.title, originalTitle: r.original_title ?? null, year: r.year, tmdbId: r.tmdb_id === null ? null : Number(r.tmdb_id) };
+}
+
 /** Up to `limit` shows whose title is trigram-similar to `title` (GIN index), best first. */
 export async function showTitleCandidates(db: DbOrTx, title: string, limit = 10): Promise<TitleCandidate[]> {
   const q = title.toLowerCase().slice(0, 200);
   if (!q.trim()) return [];
-  return db
-    .select({ id: shows.id, title: shows.title, originalTitle: shows.originalTitle, year: shows.year, tmdbId: shows.tmdbId })
-    .from(shows)
-    .where(sql`lower(${shows.title}) % ${q}`)
-    .orderBy(sql`similarity(lower(${shows.title}), ${q}) desc`, shows.id)
-    .limit(limit);
+  const res = await db.execute<CandidateRow>(
+    sql`select id, title, original_title, year, tmdb_id from trgm_show_candidates(${q}, ${CANDIDATE_MIN_SIMILARITY}, ${limit})`,
+  );
+  return res.rows.map(toCandidate);
 }
 
 export async function movieTitleCandidates(db: DbOrTx, title: string, limit = 10): Promise<TitleCandidate[]> {
   const q = title.toLowerCase().slice(0, 200);
   if (!q.trim()) return [];
-  return db
-    .select({ id: movies.id, title: movies.title, originalTitle: sql<string | null>`null`, year: movies.year, tmdbId: movies.tmdbId })
-    .from(movies)
-    .where(sql`lower(${movies.title}) % ${q}`)
-    .orderBy(sql`similarity(lower(${movies.title}), ${q}) desc`, movies.id)
-    .limit(limit);
+  const res = await db.execute<CandidateRow>(
+    sql`select id, title, null::text as original_title, year, tmdb_id from trgm_movie_candidates(${q}, ${CANDIDATE_MIN_SIMILARITY}, ${limit})`,
+  );
+  return res.rows.map(toCandidate);
 }
