@@ -22,6 +22,9 @@ import { createProcessDeps } from '../services/webhooks/deps';
 import { storeBaselineEvent } from '../services/webhooks/baseline';
 import type { WebhookAccepted } from '../contracts/plex';
 
+/** Inline processing must finish well inside the runtime's 30 s waitUntil allowance. */
+const INLINE_DEADLINE_MS = 20_000;
+
 const KEPT_HEADERS = ['user-agent', 'content-type', 'content-length', 'x-plex-client-identifier', 'x-plex-product', 'x-plex-version', 'x-plex-platform', 'x-plex-device'];
 
 /** Non-secret headers worth keeping for diagnosis; nothing that could carry a credential. */
@@ -78,7 +81,7 @@ export const webhookRoutes = new Hono<AppEnv>()
           c,
           (async () => {
             try {
-              await processEvent(handle.db, await createProcessDeps(handle.db, c.env, logger), stored.id);
+              await processEvent(handle.db, await createProcessDeps(handle.db, c.env, logger), stored.id, { deadlineMs: INLINE_DEADLINE_MS });
             } catch (err) {
               // The event stays `pending`; the daily sweep picks it up.
               logger.error('webhook processing crashed', { error: String(err) });

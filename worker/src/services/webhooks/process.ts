@@ -135,8 +135,23 @@ function safeMessage(err: unknown, redact: string[] = []): string {
   return msg.replace(/(api_key|token|apikey)=[^&\s"]+/gi, '$1=[redacted]').replace(/Bearer\s+\S+/gi, 'Bearer [redacted]').slice(0, 500);
 }
 
-/** Processes one stored event. `force` re-runs an already finished event (replay). */
-export async function processEvent(db: DbOrTx, deps: ProcessDeps, eventId: string, opts: { force?: boolean } = {}): Promise<ProcessResult> {
+/**
+ * Gives up on a slow match (e.g. TMDB retrying 5xx) before the runtime cuts the waitUntil off
+ * (30 s): the event is then marked failed and retried by the retrier instead of being left
+ * `pending` until the daily sweep.
+ */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`processing took longer than ${Math.round(ms / 1000)} s; it will be retried`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => {
+    if (timer !== undefined) clearTimeout(timer);
+  });
+}
+
+/** Processes one stored event. `force` re-runs an already finished event (replay); `deadlineMs` bounds the matching step. */
+export async function processEvent(db: DbOrTx, deps: ProcessDeps, eventId: string, opts: { force?: boolean; deadlineMs?: number } = {}): Promise<ProcessResult> {
   const row = await claim(db, eventId, opts.force ?? false);
   if (!row) return { status: 'skipped' };
   const started = Date.now();
@@ -145,7 +160,8 @@ export async function processEvent(db: DbOrTx, deps: ProcessDeps, eventId: strin
     const parsed = PlexPayload.safeParse(row.payload);
     if (!parsed.success) throw new Error('stored payload no longer parses');
     const cfg = deps.config ?? (await loadConfig(db));
-    const d = await decide(db, deps, row, parsed.data, cfg);
+    const decision = decide(db, deps, row, parsed.data, cfg);
+    const d = opts.deadlineMs ? await withDeadline(decision, opts.deadlineMs) : await decision;
     const done = { lockedUntil: null, nextAttemptAt: null, error: null, processedAt: new Date() };
     if (d.status === 'processed') {
       const action = await db.transaction(async (tx) => {
