@@ -33,11 +33,8 @@ describe('activity page', () => {
     expect(play.status).toBe('accepted');
 
     // Processing runs after the response (waitUntil): wait until it has settled.
-    for (let i = 0; i < 50; i++) {
-      const e = (await stack.admin(`/plex/logs/${play.id}`)).body;
-      if (e.status !== 'pending') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await stack.webhookSettled(play.id, ['processed']);
+    await stack.webhookSettled(backup.id, ['ignored']);
 
     const page = await stack.signedInPage('/activity');
     try {

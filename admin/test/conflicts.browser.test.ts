@@ -47,14 +47,6 @@ afterAll(async () => {
   await sim?.close();
 });
 
-async function waitForStatus(id: string, status: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if ((await stack.admin(`/plex/logs/${id}`)).body.status === status) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`event ${id} never became ${status}`);
-}
-
 describe('conflicts and mappings pages', () => {
   it('resolves a conflict by selecting a candidate, then manages the mapping', async () => {
     const cfg = await stack.admin('/plex/config', { method: 'PUT', json: { enabled: true, tmdbApiKey: sim.apiKey, rateLimitPerMinute: 10_000 } });
@@ -65,7 +57,7 @@ describe('conflicts and mappings pages', () => {
       expect(res.status).toBe(200);
       ids.push(((await res.json()) as { id: string }).id);
     }
-    for (const id of ids) await waitForStatus(id, 'waiting');
+    for (const id of ids) await stack.webhookSettled(id, ['waiting']);
 
     const page = await stack.signedInPage('/conflicts');
     try {

@@ -15,6 +15,11 @@ export const TEST_SECRETS_KEY = btoa(String.fromCharCode(...Array.from({ length:
 
 export interface AdminStack extends JobsHarness {
   browser: Browser;
+  /**
+   * Waits until a stored webhook event reaches one of `statuses` (processing runs after the
+   * response, via waitUntil) and returns it; throws with its last status and error otherwise.
+   */
+  webhookSettled(id: string, statuses: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
   /** A new page, signed in, showing `path`. Close it at the end of the test. */
   signedInPage(path?: string): Promise<Page>;
   shutdown(): Promise<void>;
@@ -31,6 +36,16 @@ export async function startAdminStack(vars: Record<string, string> = {}): Promis
     return {
       ...h,
       browser: launched.browser,
+      async webhookSettled(id, statuses, timeoutMs = 30_000) {
+        const deadline = Date.now() + timeoutMs;
+        let last: Record<string, unknown> = {};
+        while (Date.now() < deadline) {
+          last = (await h.admin(`/plex/logs/${id}`)).body as Record<string, unknown>;
+          if (statuses.includes(String(last.status))) return last;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`webhook event ${id} is ${String(last.status)} (error: ${String(last.error)}), not ${statuses.join('/')}`);
+      },
       async signedInPage(path = '/') {
         const page = await launched.browser.newPage();
         page.setDefaultTimeout(15_000);

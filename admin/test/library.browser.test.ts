@@ -25,9 +25,7 @@ beforeAll(async () => {
     ids.push(((await res.json()) as { id: string }).id);
   }
   // Processing runs after each response (waitUntil): wait until all have settled.
-  for (const id of ids) {
-    for (let i = 0; i < 100 && (await stack.admin(`/plex/logs/${id}`)).body.status === 'pending'; i++) await new Promise((r) => setTimeout(r, 100));
-  }
+  for (const id of ids) await stack.webhookSettled(id, ['processed']);
 });
 afterAll(async () => {
   await stack?.shutdown();
