@@ -17,8 +17,8 @@ import { requireConfig } from '../middleware/request-context';
 import { checkDeclaredLength, readWebhookBody } from '../services/webhooks/body';
 import { parsePayload } from '../services/webhooks/payload';
 import { authenticateWebhook, ignoreReason, storeEvent } from '../services/webhooks/ingest';
-import { processEvent } from '../services/webhooks/process';
-import { createProcessDeps } from '../services/webhooks/deps';
+import { deferPendingToRetry, processEvent } from '../services/webhooks/process';
+import { createProcessDeps, retrierScheduler } from '../services/webhooks/deps';
 import { storeBaselineEvent } from '../services/webhooks/baseline';
 import type { WebhookAccepted } from '../contracts/plex';
 
@@ -83,8 +83,9 @@ export const webhookRoutes = new Hono<AppEnv>()
             try {
               await processEvent(handle.db, await createProcessDeps(handle.db, c.env, logger), stored.id, { deadlineMs: INLINE_DEADLINE_MS });
             } catch (err) {
-              // The event stays `pending`; the daily sweep picks it up.
               logger.error('webhook processing crashed', { error: String(err) });
+              // Best effort: if even this fails the event stays `pending` and the daily sweep picks it up.
+              await deferPendingToRetry(handle.db, stored.id, err, retrierScheduler(c.env)).catch(() => undefined);
             } finally {
               await handle.end();
             }

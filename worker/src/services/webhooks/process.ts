@@ -196,3 +196,17 @@ export async function processEvent(db: DbOrTx, deps: ProcessDeps, eventId: strin
     return { status: 'failed', action: null };
   }
 }
+
+/**
+ * Last resort when a run crashed outside processEvent's own error handling (e.g. the pool could
+ * not connect): hand a still-pending event to the retrier rather than leave it for the daily sweep.
+ */
+export async function deferPendingToRetry(db: DbOrTx, id: string, err: unknown, scheduleRetry?: (at: Date) => Promise<void>): Promise<void> {
+  const nextAt = new Date(Date.now() + backoffDelayMs(1));
+  const rows = await db
+    .update(webhookEvents)
+    .set({ status: 'failed', error: safeMessage(err), nextAttemptAt: nextAt, lockedUntil: null })
+    .where(sql`${webhookEvents.id} = ${id} AND ${webhookEvents.status} = 'pending'`)
+    .returning({ id: webhookEvents.id });
+  if (rows.length && scheduleRetry) await scheduleRetry(nextAt);
+}
