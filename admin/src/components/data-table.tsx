@@ -31,7 +31,7 @@ export function DataTable<T>({
   loading?: boolean;
   testId?: string;
 }) {
-  if (rows.length === 0 && !loading) return <>{empty}</>;
+  if (rows.length === 0) return loading ? null : <>{empty}</>;
   return (
     <div class="table-wrap">
       <table data-testid={testId} aria-busy={loading ? 'true' : 'false'}>

@@ -21,7 +21,8 @@ function amount(n: number, unit: ProgressInfo['unit']): string {
   return unit ? `${s} ${unit}` : s;
 }
 
-export function ProgressBar({ progress, label = 'Progress' }: { progress: ProgressInfo; label?: string }) {
+/** `amounts: false` keeps the numbers out of the visible text (the caller's message already says them). */
+export function ProgressBar({ progress, label = 'Progress', amounts = true }: { progress: ProgressInfo; label?: string; amounts?: boolean }) {
   const { done, total, unit, etaSeconds, message } = progress;
   const max = unit === 'percent' ? 100 : total;
   const ratio = done !== undefined && max ? Math.min(1, Math.max(0, done / max)) : null;
@@ -47,7 +48,7 @@ export function ProgressBar({ progress, label = 'Progress' }: { progress: Progre
       </div>
       <div class="progress-text small">
         {message && <span>{message}</span>}
-        {text && <span class="muted">{text}</span>}
+        {text && amounts && <span class="muted">{text}</span>}
       </div>
     </div>
   );

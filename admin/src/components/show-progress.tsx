@@ -25,7 +25,13 @@ export function ShowTotalsView({ totals, knownEpisodes, compact = false }: { tot
             <span class="totals-name">{accountName(t)}</span>
             <ProgressBar
               label={`${accountName(t)}: episodes watched`}
-              progress={{ done: t.watchedEpisodes, ...(total ? { total } : {}), unit: 'items', message: `${t.watchedEpisodes}${total ? ` / ${total}` : ''} episodes` }}
+              amounts={false}
+              progress={{
+                done: t.watchedEpisodes,
+                ...(total ? { total } : {}),
+                unit: 'items',
+                message: `${t.watchedEpisodes}${total ? ` / ${total}` : ''} episodes${total ? ` · ${Math.floor((Math.min(t.watchedEpisodes, total) / total) * 100)} %` : ''}`,
+              }}
             />
             <span class="small muted">
               {t.plays} plays · {formatDuration(t.minutesWatched * 60)} watched{t.totalEpisodes === null && total ? ' · total from known episodes' : ''}

@@ -5,7 +5,7 @@
  * and the params hash the approval binds to), cancel, retry, and the live log. The detail
  * refreshes when the log stream reports activity, and every few seconds while the job is active.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JobDetail, JobStepInfo } from '../../../worker/src/contracts';
 import { client, unwrap } from '../api';
 import { useAsync } from '../components/use-async';
@@ -27,11 +27,31 @@ export function JobDetailPage({ id }: { id: string }) {
   const j = job.data;
   const active = j ? !TERMINAL.has(j.status) : false;
 
+  // The log stream only carries chunks and the end, so step moves (e.g. a gate reached) are
+  // picked up by a light poll while the job is active and the tab is visible.
   useEffect(() => {
     if (!active) return;
-    const t = window.setInterval(() => void job.reload(), 4000);
+    const t = window.setInterval(() => {
+      if (document.visibilityState === 'visible') void job.reload();
+    }, 4000);
     return () => clearInterval(t);
   }, [active, job.reload]);
+
+  // Log activity means the job moved: refresh the detail, at most every 1.5 s however chatty the log.
+  const pending = useRef<number | undefined>(undefined);
+  useEffect(() => () => clearTimeout(pending.current), []);
+  const onLogActivity = (ended: boolean) => {
+    if (ended) {
+      clearTimeout(pending.current);
+      pending.current = undefined;
+      void job.reload();
+      return;
+    }
+    pending.current ??= window.setTimeout(() => {
+      pending.current = undefined;
+      void job.reload();
+    }, 1500);
+  };
 
   const act = async (what: string, call: () => Promise<unknown>) => {
     setActionError(null);
@@ -128,7 +148,7 @@ export function JobDetailPage({ id }: { id: string }) {
         <summary>Parameters</summary>
         <JsonView value={j.params} label="Job parameters" />
       </details>
-      <JobLogs jobId={id} onActivity={() => void job.reload()} />
+      <JobLogs jobId={id} onActivity={onLogActivity} />
     </section>
   );
 }
