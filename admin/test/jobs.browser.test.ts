@@ -4,7 +4,9 @@
  * field, then fixed), the new job queued, cancelled from its page, the live log stream ending,
  * and the status filter on the list. Then a job driven by a protocol-level agent: its log
  * streams in live, its progress shows, a gated step shows what is approved, approving lets the
- * agent run it, and the stream ends with the job.
+ * agent run it, and the stream ends with the job. Last, the live log across a Worker restart (the
+ * stream drops) and a failed reconnect (HTTP 503, which makes EventSource give up): the page
+ * reopens it after the last seq it has, and no line is lost or repeated.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../worker/src/contracts';
@@ -123,6 +125,45 @@ describe('jobs pages', () => {
       await page.getByTestId('log-state').getByText(/has finished/).waitFor();
       expect(await log.textContent()).toBe(lines.join(''));
       await heading.locator('[data-status="succeeded"]').waitFor({ timeout: 15_000 });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('keeps the live log whole across a dropped stream and a failed reconnect', async () => {
+    const agent = await stack.enrollAgent({ name: 'drop-agent' });
+    const jobId = await stack.createJob('agent-selftest', { lines: 1 });
+    const page = await stack.signedInPage(`/jobs/${jobId}`);
+    try {
+      const opened: Array<{ url: string; lastEventId: string | undefined }> = [];
+      page.on('request', async (r) => {
+        if (r.url().includes('/logs/stream')) opened.push({ url: r.url(), lastEventId: (await r.allHeaders())['last-event-id'] });
+      });
+      await page.getByTestId('log-state').getByText('Live').waitFor();
+      const lines = ['one\n', 'two\n', 'three\n', 'four\n', 'five\n'];
+      const chunks = toChunks(lines);
+      const job = (await agent.wait(0)).body.job as ClaimedJob;
+      expect((await agent.startStep(job, 0)).body.status).toBe('ok');
+      expect((await agent.logs(job, chunks.slice(0, 2))).status).toBe(200);
+      const log = page.getByTestId('job-log');
+      await log.getByText('two').waitFor();
+
+      // The browser's own reconnect gets a 503: EventSource closes for good, the page reopens it.
+      let refused = 0;
+      await page.route('**/logs/stream**', async (route) => {
+        if (refused++ === 0) await route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"DB_UNAVAILABLE","message":"down","requestId":"r"}}' });
+        else await route.continue();
+      });
+      await stack.restartWorker();
+      await page.getByTestId('log-state').getByText(/reconnecting/).waitFor();
+      expect((await agent.logs(job, chunks.slice(2, 4))).status).toBe(200);
+      await log.getByText('four').waitFor({ timeout: 20_000 });
+      await page.getByTestId('log-state').getByText('Live').waitFor();
+      expect((await agent.logs(job, chunks.slice(4))).status).toBe(200);
+      await log.getByText('five').waitFor();
+      expect(await log.textContent()).toBe(lines.join(''));
+      // The page's own reopen asked for what came after the last line it had.
+      expect(opened.some((o) => o.url.includes('after=1&'))).toBe(true);
     } finally {
       await page.close();
     }
