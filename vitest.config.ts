@@ -13,6 +13,8 @@ const workerdDbUrl = `postgres://postgres:postgres@127.0.0.1:${process.env.PLEXO
 
 export default defineConfig({
   test: {
+    // The app logs one JSON line per event; show them only for tests that fail.
+    silent: 'passed-only',
     globalSetup: ['./worker/test/support/global-setup.ts'],
     projects: [
       {

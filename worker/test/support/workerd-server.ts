@@ -8,7 +8,6 @@ import { unstable_startWorker } from 'wrangler';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../dev/ports';
 
 export interface WorkerdServer {
   url: string;
@@ -17,7 +16,6 @@ export interface WorkerdServer {
 }
 
 export async function startWorkerdServer(vars: Record<string, string>, opts: { port?: number } = {}): Promise<WorkerdServer> {
-  const port = opts.port ?? (await freePort());
   const persist = mkdtempSync(path.join(tmpdir(), 'plexops-workerd-'));
   process.env.WRANGLER_SEND_METRICS ??= 'false';
   // Miniflare otherwise fetches Request.cf data from Cloudflare: tests stay on loopback.
@@ -26,7 +24,9 @@ export async function startWorkerdServer(vars: Record<string, string>, opts: { p
     config: path.resolve(import.meta.dirname, '../../../wrangler.toml'),
     bindings: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }])),
     dev: {
-      server: { hostname: '127.0.0.1', port },
+      // Port 0 lets the kernel pick: picking a "free" port first and binding it later races
+      // with other test files doing the same.
+      server: { hostname: '127.0.0.1', port: opts.port ?? 0 },
       inspector: false,
       persist,
       logLevel: 'error',
@@ -35,9 +35,10 @@ export async function startWorkerdServer(vars: Record<string, string>, opts: { p
     },
   });
   await worker.ready;
+  const url = new URL(await worker.url);
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: url.origin,
+    port: Number(url.port),
     dispose: async () => {
       await worker.dispose();
       rmSync(persist, { recursive: true, force: true });
