@@ -7,58 +7,11 @@
  * field they name; the server, not the browser, is the judge of validity.
  */
 import type { ComponentChildren } from 'preact';
+import { SECRET_NAME, humanize, initialValue, typeOf, type FieldErrors, type JsonSchema } from './params-schema';
 
-export interface JsonSchema {
-  type?: string | string[];
-  title?: string;
-  description?: string;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  items?: JsonSchema;
-  enum?: unknown[];
-  default?: unknown;
-  minimum?: number;
-  maximum?: number;
-  maxLength?: number;
-  maxItems?: number;
-}
-
-/** Field errors by dotted path relative to the params object ('' = the whole form). */
-export type FieldErrors = Record<string, string>;
+export { fieldErrorsFrom, initialValue, type FieldErrors, type JsonSchema } from './params-schema';
 
 type Obj = Record<string, unknown>;
-
-const SECRET_NAME = /secret|token|password|passphrase|apikey|api_key/i;
-
-function typeOf(s: JsonSchema): string {
-  const t = Array.isArray(s.type) ? s.type.find((x) => x !== 'null') : s.type;
-  return t ?? (s.properties ? 'object' : 'string');
-}
-
-export function humanize(name: string): string {
-  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1).toLowerCase();
-}
-
-/** Initial params: each property's default (arrays start empty), so the form shows what the server will assume. */
-export function initialValue(schema: JsonSchema): Obj {
-  const out: Obj = {};
-  for (const [k, s] of Object.entries(schema.properties ?? {})) {
-    if (s.default !== undefined) out[k] = structuredClone(s.default);
-    else if (typeOf(s) === 'array') out[k] = [];
-  }
-  return out;
-}
-
-/** Maps server issues (`params.ssh.0.host`) to form paths (`ssh.0.host`); others go to '' (form level). */
-export function fieldErrorsFrom(issues: { path: string; message: string }[]): FieldErrors {
-  const out: FieldErrors = {};
-  for (const i of issues) {
-    const path = i.path === 'params' || i.path === '(root)' ? '' : i.path.startsWith('params.') ? i.path.slice(7) : `@${i.path}`;
-    out[path] ??= i.message;
-  }
-  return out;
-}
 
 function idFor(path: string): string {
   return `param-${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
