@@ -28,7 +28,7 @@ export function MappingsPage() {
     (cursor) =>
       unwrap(
         client.api.plex.mappings.$get({
-          query: { limit: '50', ...(filter === 'unmapped' ? { unmapped: true } : {}), ...(filter === 'conflicts' ? { conflicts: true } : {}), ...(cursor ? { cursor } : {}) },
+          query: { limit: '50', ...(filter === 'unmapped' ? { unmapped: 'true' as const } : {}), ...(filter === 'conflicts' ? { conflicts: 'true' as const } : {}), ...(cursor ? { cursor } : {}) },
         }),
       ),
     [filter],

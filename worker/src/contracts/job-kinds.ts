@@ -265,6 +265,8 @@ export const JobKindInfo = z.object({
   title: z.string(),
   description: z.string(),
   paramsSchema: z.record(z.string(), z.unknown()),
+  /** Dotted param paths holding secrets: forms mask them, the API never echoes them. */
+  secretParams: z.array(z.string()),
   steps: z.array(
     z.object({
       id: z.string(),
@@ -283,6 +285,30 @@ export function describeJobKinds(): JobKindInfo[] {
     title: k.title,
     description: k.description,
     paramsSchema: z.toJSONSchema(k.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+    secretParams: [...(k.secretParams ?? [])],
     steps: k.steps.map((s) => ({ ...s })),
   }));
+}
+
+export const REDACTED = '[redacted]';
+
+/**
+ * A copy of `params` with every secret param (dotted path; arrays are walked) replaced by
+ * REDACTED. What the worker returns to clients: secrets go to the agent, never back out.
+ */
+export function redactSecretParams(kind: string, params: unknown): unknown {
+  const paths = getJobKind(kind)?.secretParams ?? [];
+  if (!paths.length || params === null || typeof params !== 'object') return params;
+  const copy = structuredClone(params) as Record<string, unknown>;
+  const redact = (node: unknown, keys: string[]): void => {
+    if (Array.isArray(node)) return node.forEach((n) => redact(n, keys));
+    if (node === null || typeof node !== 'object' || keys.length === 0) return;
+    const [head, ...rest] = keys as [string, ...string[]];
+    const obj = node as Record<string, unknown>;
+    if (!(head in obj)) return;
+    if (rest.length === 0) obj[head] = REDACTED;
+    else redact(obj[head], rest);
+  };
+  for (const p of paths) redact(copy, p.split('.'));
+  return copy;
 }

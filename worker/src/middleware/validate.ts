@@ -3,8 +3,8 @@
  * zod validation for Hono routes that keeps `hc` type inference and maps every failure to
  * 400 BAD_REQUEST with field-level issues (malformed JSON included).
  */
-import { validator } from 'hono/validator';
-import type { ValidationTargets } from 'hono';
+import { validator, type InferInput } from 'hono/validator';
+import type { Env, MiddlewareHandler, ValidationTargets } from 'hono';
 import type { z } from 'zod';
 import { AppError } from '../errors';
 import type { FieldIssue } from '../contracts';
@@ -13,8 +13,21 @@ export function issuesOf(error: z.ZodError): FieldIssue[] {
   return error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
 }
 
-export function validate<T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) {
-  return validator(target, async (value): Promise<z.output<T>> => {
+/**
+ * What a client may send for a target: the schema's *input* type (defaults optional,
+ * coercible fields as strings in query/param), as @hono/zod-validator types it, so `hc`
+ * callers are not asked for values the server fills in itself.
+ */
+type ValidatedInput<T extends z.ZodType, Target extends keyof ValidationTargets> = {
+  in: { [K in Target]: K extends 'json' ? z.input<T> : InferInput<z.input<T>, K> };
+  out: { [K in Target]: z.output<T> };
+};
+
+export function validate<T extends z.ZodType, Target extends keyof ValidationTargets, E extends Env = Env, P extends string = string>(
+  target: Target,
+  schema: T,
+): MiddlewareHandler<E, P, ValidatedInput<T, Target>> {
+  const mw = validator(target, async (value): Promise<z.output<T>> => {
     const result = await schema.safeParseAsync(value);
     if (!result.success) {
       const issues = issuesOf(result.error);
@@ -23,4 +36,5 @@ export function validate<T extends z.ZodType, Target extends keyof ValidationTar
     }
     return result.data;
   });
+  return mw as unknown as MiddlewareHandler<E, P, ValidatedInput<T, Target>>;
 }

@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { agents, jobLogs, jobs } from '../../db/schema';
 import type { JobDetail, JobStatus, JobSummary, LogsPage, Page, Progress } from '../../contracts';
-import { TERMINAL_JOB_STATUSES } from '../../contracts';
+import { TERMINAL_JOB_STATUSES, redactSecretParams } from '../../contracts';
 import { AppError } from '../../errors';
 import { decodeCursor, paginate } from '../../lib/cursor';
 import { stepParamsHash } from './step-start';
@@ -62,7 +62,7 @@ export async function getJob(db: DbOrTx, id: string): Promise<JobDetail> {
   const steps = await loadSteps(db, id);
   return {
     ...summary(j),
-    params: j.params,
+    params: redactSecretParams(j.kind, j.params),
     leaseExpiresAt: iso(j.leaseExpiresAt),
     claimedAt: iso(j.claimedAt),
     progress: (j.progress as Progress | null) ?? null,

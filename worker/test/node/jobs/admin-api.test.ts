@@ -108,6 +108,20 @@ describe('listing and reading', () => {
     expect(row.lastSeenAt).toBeTruthy();
   });
 
+  it('never returns secret params to admin clients, while the claiming agent gets them', async () => {
+    const secret = 'hunter2-very-secret-value';
+    const agent = await h.enrollAgent({ name: 'secret-taker', tags: ['secret-params'] });
+    const id = await h.createJob('agent-selftest', { secret }, ['secret-params']);
+    const kinds = await h.admin('/job-kinds');
+    expect(kinds.body.items.find((k: any) => k.kind === 'agent-selftest').secretParams).toEqual(['secret']);
+    const detail = await h.admin(`/jobs/${id}`);
+    expect(detail.body.params.secret).toBe('[redacted]');
+    const list = await h.admin('/jobs?limit=100');
+    expect(JSON.stringify(detail.body) + JSON.stringify(list.body)).not.toContain(secret);
+    const claimed = await agent.wait();
+    expect(claimed.body.job.params.secret).toBe(secret);
+  });
+
   it('retry refuses a job that is not finished', async () => {
     const id = await h.createJob('agent-selftest', {}, ['retry-none']);
     const r = await h.admin(`/jobs/${id}/retry`, { method: 'POST' });
