@@ -280,7 +280,7 @@ export const JobKindInfo = z.object({
 export type JobKindInfo = z.infer<typeof JobKindInfo>;
 
 export function describeJobKinds(): JobKindInfo[] {
-  return JOB_KINDS.map((k) => ({
+  return (JOB_KINDS as readonly JobKindDef[]).map((k) => ({
     kind: k.kind,
     title: k.title,
     description: k.description,
