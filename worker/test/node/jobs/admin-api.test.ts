@@ -119,7 +119,7 @@ describe('listing and reading', () => {
     const list = await h.admin('/jobs?limit=100');
     expect(JSON.stringify(detail.body) + JSON.stringify(list.body)).not.toContain(secret);
     const claimed = await agent.wait();
-    expect(claimed.body.job.params.secret).toBe(secret);
+    expect((claimed.body.job?.params as { secret?: string } | undefined)?.secret).toBe(secret);
   });
 
   it('retry refuses a job that is not finished', async () => {
