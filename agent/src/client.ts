@@ -78,35 +78,49 @@ export class AgentClient {
   }
 
   async #call<S extends z.ZodType>(path: string, body: unknown, schema: S, opts: { extraTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<z.infer<S>> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs + (opts.extraTimeoutMs ?? 0));
-    const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+    // One plain controller, strongly held by the timer and the caller's listener: composite
+    // signals (AbortSignal.any/timeout) are only weakly referenced and were seen to lose their
+    // abort while a long-poll was in flight, leaving the daemon stuck.
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(new DOMException('request timed out', 'TimeoutError')), this.#timeoutMs + (opts.extraTimeoutMs ?? 0));
+    const onAbort = () => ctl.abort(opts.signal?.reason);
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const aborted = new Promise<never>((_, reject) => ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true }));
+    aborted.catch(() => undefined);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       [AGENT_PROTOCOL_HEADER]: String(AGENT_PROTOCOL_VERSION),
       'user-agent': `plexops-agent/${AGENT_VERSION}`,
     };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    let res: Response;
     this.requestCount++;
     try {
-      res = await this.#fetch(this.#base + path, { method: 'POST', headers, body: JSON.stringify(body), signal });
-    } catch (err) {
-      if (opts.signal?.aborted) throw err;
-      throw new TransientError(`cannot reach the worker (${describeNetError(err)})`, 0, 'NETWORK');
+      let res: Response;
+      let text: string;
+      try {
+        res = await Promise.race([this.#fetch(this.#base + path, { method: 'POST', headers, body: JSON.stringify(body), signal: ctl.signal }), aborted]);
+        text = await Promise.race([res.text(), aborted]);
+      } catch (err) {
+        if (opts.signal?.aborted) throw err;
+        throw new TransientError(`cannot reach the worker (${describeNetError(err)})`, 0, 'NETWORK');
+      }
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      if (!res.ok) throw classify(res.status, json);
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) {
+        throw new AgentApiError(`unexpected response from ${path} (HTTP ${res.status}); is the worker a compatible version?`, res.status, 'BAD_RESPONSE');
+      }
+      return parsed.data;
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
     }
-    let json: unknown;
-    const text = await res.text().catch(() => '');
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (!res.ok) throw classify(res.status, json);
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      throw new AgentApiError(`unexpected response from ${path} (HTTP ${res.status}); is the worker a compatible version?`, res.status, 'BAD_RESPONSE');
-    }
-    return parsed.data;
   }
 
   enroll(req: EnrollRequest) {

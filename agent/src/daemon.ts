@@ -58,6 +58,7 @@ export async function runDaemon(d: DaemonDeps): Promise<number> {
     while (!stopping()) {
       let res;
       try {
+        logger.debug('wait: long-polling for a job');
         res = await client.wait(MAX_WAIT_MS, signals.graceful.signal);
         backoff.reset();
         if (!announced) logger.info('connected; waiting for jobs');
@@ -81,6 +82,7 @@ export async function runDaemon(d: DaemonDeps): Promise<number> {
         continue; // look for the next job at once
       }
       const pause = res.pollAfterMs + Math.round(random() * Math.min(res.pollAfterMs, 1000));
+      logger.debug(`wait: no job; next wait in ${pause} ms`);
       await sleep(pause, signals.graceful.signal);
     }
     logger.info('stopped');

@@ -11,6 +11,7 @@
  */
 import { LEASE_TTL_MS, MAX_WAIT_MS, type ClaimedJob, type Progress } from '../../worker/src/contracts/agent-protocol';
 import { getJobKind } from '../../worker/src/contracts/job-kinds';
+import { anySignal, timeoutSignal } from './abort';
 import { Backoff, sleep } from './backoff';
 import { AgentApiError, FatalAgentError, LeaseLostError, TransientError, type AgentClient } from './client';
 import type { AgentConfig } from './config';
@@ -115,7 +116,7 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
   })();
 
   const call = <T>(what: string, fn: () => Promise<T>) =>
-    withRetry(what, fn, { backoff: backoff(), signal: AbortSignal.any([finished.signal, d.hardStop]), logger }).catch((err) => {
+    withRetry(what, fn, { backoff: backoff(), signal: anySignal(finished.signal, d.hardStop), logger }).catch((err) => {
       if (lost) throw lost;
       if (err instanceof LeaseLostError || err instanceof FatalAgentError) loseLease(err);
       throw err;
@@ -148,7 +149,7 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
         log.setStep(held.running);
         log.line(`agent restarted while non-idempotent step "${step.id}" was running: not running it again; the job needs attention`);
         await log.flush();
-        await uploader.drain(AbortSignal.timeout(10_000));
+        await uploader.drain(timeoutSignal(10_000));
         logger.warn(`job ${job.id}: step ${step.id} is non-idempotent and was interrupted; leaving the job to the worker (needs_attention)`);
         await state.clear();
         return 'abandoned';
@@ -172,7 +173,7 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
               if (def?.steps[i]?.needsApproval) {
                 // The lease is released if the approval is missing: get the log out first.
                 await log.flush();
-                await uploader.drain(AbortSignal.any([finished.signal, d.hardStop]));
+                await uploader.drain(anySignal(finished.signal, d.hardStop));
               }
               const r = await call(`step ${i} start`, () => client.stepStart(job.id, i, { leaseToken: lease.token, attempt: lease.attempt }));
               if (r.cancelRequested && !ctl.signal.aborted) ctl.abort(CANCEL);
@@ -221,7 +222,7 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
       // Graceful stop (or a hard stop that interrupted a step): leave the job resumable.
       logger.info(`job ${job.id}: agent stopping; the job stays resumable`);
       await log.flush();
-      await uploader.drain(AbortSignal.timeout(5_000));
+      await uploader.drain(timeoutSignal(5_000));
       return 'stopped';
     }
 
@@ -229,7 +230,7 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
     log.line(`job ${status}${outcome.error ? `: ${outcome.error.message}` : ''}`);
     await log.flush();
     for (let round = 0; ; round++) {
-      await uploader.drain(AbortSignal.any([finished.signal, d.hardStop]));
+      await uploader.drain(anySignal(finished.signal, d.hardStop));
       if (lost) throw lost;
       const r = await call('job finish', async () =>
         client.finish(job.id, {
@@ -269,7 +270,9 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
     finished.abort();
     uploader.stop();
     d.hardStop.removeEventListener('abort', onHardStop);
+    logger.debug(`job ${job.id}: session ending (waiting for the heartbeat to stop)`);
     await heartbeat;
     await spool.close().catch(() => undefined);
+    logger.debug(`job ${job.id}: session ended`);
   }
 }

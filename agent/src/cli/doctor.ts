@@ -13,6 +13,7 @@ import { runProcess } from '../executors/process';
 import { checkSsh, describeSshTarget } from '../executors/ssh';
 import type { ExecContext } from '../executors/types';
 import { loadPolicy, type Policy } from '../policy';
+import { timeoutSignal } from '../abort';
 import type { Io } from './io';
 
 type Mark = 'PASS' | 'WARN' | 'FAIL';
@@ -85,7 +86,7 @@ export async function doctorCommand(cfg: AgentConfig, io: Io, fetchImpl: typeof 
 
   if (cfg.server) {
     try {
-      const res = await fetchImpl(`${cfg.server.replace(/\/+$/, '')}/healthz`, { signal: AbortSignal.timeout(cfg.targetTimeoutMs) });
+      const res = await fetchImpl(`${cfg.server.replace(/\/+$/, '')}/healthz`, { signal: timeoutSignal(cfg.targetTimeoutMs) });
       report(res.ok ? 'PASS' : 'FAIL', 'worker', `${cfg.server}/healthz → HTTP ${res.status}`);
     } catch (err) {
       const e = err as { cause?: { code?: string }; message: string };

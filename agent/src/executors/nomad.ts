@@ -5,6 +5,7 @@
  * logged (the job's redactor also knows it). Errors are Nomad's text/plain bodies.
  */
 import type { NomadTarget } from '../../../worker/src/contracts/job-kinds';
+import { anySignal, timeoutSignal } from '../abort';
 import type { ExecContext, TargetResult } from './types';
 
 export class NomadApiError extends Error {
@@ -39,8 +40,8 @@ export class NomadClient {
   async get<T>(path: string): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.o.token) headers['x-nomad-token'] = this.o.token;
-    const timeout = AbortSignal.timeout(this.o.timeoutMs);
-    const signal = this.o.signal ? AbortSignal.any([timeout, this.o.signal]) : timeout;
+    const timeout = timeoutSignal(this.o.timeoutMs);
+    const signal = this.o.signal ? anySignal(timeout, this.o.signal) : timeout;
     let res: Response;
     try {
       res = await (this.o.fetch ?? fetch)(this.url(path), { headers, signal });
