@@ -2,7 +2,7 @@
  * The real agent daemon against the real Worker (workerd + Postgres), with a real sshd, the real
  * kubectl against the kube simulator and the Nomad simulator.
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentBundleWithProtocol, runAgent } from '../support/agent-bin';
@@ -137,6 +137,27 @@ describe('agent daemon end to end', () => {
     const r = await Promise.race([p.exited, sleep(20_000).then(() => null)]);
     expect(r?.code).toBe(2);
     expect(p.stderr()).toMatch(/rejected this agent's token \(revoked or unknown\)/);
+  }, 60_000);
+
+  it('rotate-token replaces the token; once the new one is used the old one is refused', async () => {
+    const a = await e.enroll(['rotate']);
+    const r = await runAgent(['rotate-token'], a.env);
+    expect(r.code, r.stderr).toBe(0);
+    const cfg = JSON.parse(await readFile(join(a.dir, 'config.json'), 'utf8')) as { token: string };
+    expect(cfg.token).not.toBe(a.token);
+    expect((await stat(join(a.dir, 'config.json'))).mode & 0o777).toBe(0o600);
+    const p = await a.start();
+    try {
+      await expect.poll(() => p.stderr(), { timeout: 15_000 }).toContain('waiting for jobs');
+      const old = await fetch(`${e.h.server.url}/agent/v1/wait`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${a.token}`, 'x-plexops-protocol': '1', 'content-type': 'application/json' },
+        body: JSON.stringify({ waitMs: 0 }),
+      });
+      expect(old.status).toBe(401);
+    } finally {
+      await stopAgent(p);
+    }
   }, 60_000);
 
   it('wrong protocol version: enroll and run fail with a clear message', async () => {
