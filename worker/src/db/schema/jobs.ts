@@ -57,6 +57,12 @@ export const jobs = pgTable(
     error: jsonb('error'),
     logBytes: bigint('log_bytes', { mode: 'number' }),
     logSha256: text('log_sha256'),
+    /**
+     * First log seq of the current claim (= what the worker had stored + 1 when it was claimed):
+     * chunks below it belong to earlier claims and are never overwritten, and the finish check
+     * covers only seqs from here on. Null on jobs never claimed since this column was added (→ 0).
+     */
+    logClaimFirstSeq: integer('log_claim_first_seq'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "log_claim_first_seq" integer;
