@@ -1,6 +1,7 @@
 /**
  * Library pages in real Chromium against the real Worker (workerd) and Postgres, with data from
- * real webhooks (JSON bodies to the configured URL): shows with each account's progress, search,
+ * real webhooks (JSON bodies to the configured URL): shows with each account's progress (from the
+ * list itself, no per-row request), search,
  * the movies tab, and a show's detail with per-account episode state and manual mark/unmark
  * with a date, checked through the API.
  */
@@ -34,6 +35,11 @@ afterAll(async () => {
 describe('library pages', () => {
   it('lists shows with progress, searches, shows movies, marks and unmarks episodes', async () => {
     const page = await stack.signedInPage('/library');
+    // The list carries each show's totals: no per-row `GET /api/shows/:id` while it shows.
+    const showReads: string[] = [];
+    page.on('request', (r) => {
+      if (/\/api\/shows\/[^/?]+/.test(new URL(r.url()).pathname)) showReads.push(r.url());
+    });
     try {
       const row = page.locator('[data-testid="shows-table"] tr', { hasText: 'Breaking Bad' });
       await row.waitFor();
@@ -49,6 +55,8 @@ describe('library pages', () => {
       expect(await movie.textContent()).toMatch(/watched/);
       await page.getByRole('tab', { name: 'Shows' }).click();
       await page.getByLabel('Search').fill('');
+      await row.getByTestId('totals-1').getByText('3 / 3 episodes').waitFor();
+      expect(showReads).toEqual([]);
 
       await row.getByRole('link', { name: 'Breaking Bad' }).click();
       await page.getByRole('heading', { name: /Breaking Bad/ }).waitFor();

@@ -1,12 +1,9 @@
 /**
  * @module
  * Per-account progress on a show: watched / total episodes as a progress bar, plays and minutes.
- * `ShowProgressLoader` fetches a show's totals for a list row, a few at a time: the list endpoint
- * does not carry totals yet, so each visible row asks `GET /api/shows/:id` (reported to the lead).
+ * Used by the shows list (totals come with each list item) and a show's detail.
  */
 import type { ShowTotals } from '../../../worker/src/contracts/library';
-import { client, unwrap } from '../api';
-import { useAsync } from './use-async';
 import { ProgressBar } from './progress-bar';
 import { formatDuration } from './format';
 
@@ -41,26 +38,4 @@ export function ShowTotalsView({ totals, knownEpisodes, compact = false }: { tot
       })}
     </ul>
   );
-}
-
-// A tiny limiter so a page of rows does not fire 50 requests at once.
-let running = 0;
-const queue: Array<() => void> = [];
-async function limited<T>(fn: () => Promise<T>): Promise<T> {
-  if (running >= 4) await new Promise<void>((r) => queue.push(r));
-  running++;
-  try {
-    return await fn();
-  } finally {
-    running--;
-    queue.shift()?.();
-  }
-}
-
-export function ShowProgressLoader({ showId }: { showId: string }) {
-  const detail = useAsync(() => limited(() => unwrap(client.api.shows[':id'].$get({ param: { id: showId } }))), [showId]);
-  if (detail.error) return <span class="error small">could not load progress</span>;
-  if (!detail.data) return <span class="muted small">…</span>;
-  const known = detail.data.seasons.reduce((n, s) => n + s.episodes.length, 0);
-  return <ShowTotalsView totals={detail.data.totals} knownEpisodes={known} compact />;
 }

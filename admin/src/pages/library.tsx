@@ -1,15 +1,16 @@
 /**
  * @module
  * /library: the household catalog. Shows tab: search, each show with every account's progress
- * (watched / total episodes, plays, minutes); Movies tab: each movie with who watched it, when,
+ * (watched / total episodes, plays, minutes) as the list endpoint returns it, so a page of shows
+ * is one request; Movies tab: each movie with who watched it, when,
  * and how often. `/library/shows/:id` opens a show (the app routes every /library/* path here).
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { MovieView, ShowSummary } from '../../../worker/src/contracts/library';
+import type { MovieView, ShowListItem } from '../../../worker/src/contracts/library';
 import { client, unwrap } from '../api';
 import { usePaged } from '../components/use-async';
 import { PagedTable } from '../components/data-table';
-import { ShowProgressLoader } from '../components/show-progress';
+import { ShowTotalsView } from '../components/show-progress';
 import { RelativeTime } from '../components/relative-time';
 import { StatusBadge } from '../components/status-badge';
 import { ShowDetailPage } from './show-detail';
@@ -64,7 +65,7 @@ function Library() {
 }
 
 function Shows({ query }: { query: string }) {
-  const shows = usePaged<ShowSummary>(
+  const shows = usePaged<ShowListItem>(
     (cursor) => unwrap(client.api.shows.$get({ query: { limit: '25', ...(query ? { query } : {}), ...(cursor ? { cursor } : {}) } })),
     [query],
   );
@@ -88,7 +89,7 @@ function Shows({ query }: { query: string }) {
         },
         { header: 'Status', cell: (s) => (s.status ? <StatusBadge status={s.status.toLowerCase()} label={s.status} /> : '—') },
         { header: 'Episodes', class: 'num', cell: (s) => s.totalEpisodes ?? '—' },
-        { header: 'Progress by account', cell: (s) => <ShowProgressLoader showId={s.id} /> },
+        { header: 'Progress by account', cell: (s) => <ShowTotalsView totals={s.totals} knownEpisodes={s.knownEpisodes} compact /> },
       ]}
     />
   );

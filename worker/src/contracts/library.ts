@@ -55,6 +55,14 @@ export const ShowTotals = z.object({
 });
 export type ShowTotals = z.infer<typeof ShowTotals>;
 
+/** A shows-list row: the summary plus every account's totals, so the list needs no per-row read. */
+export const ShowListItem = ShowSummary.extend({
+  /** Episodes the catalog holds for the show (a fallback total when `totalEpisodes` is null). */
+  knownEpisodes: z.number().int(),
+  totals: z.array(ShowTotals),
+});
+export type ShowListItem = z.infer<typeof ShowListItem>;
+
 export const ShowDetail = ShowSummary.extend({
   seasons: z.array(z.object({ season: z.number().int(), episodes: z.array(EpisodeView) })),
   totals: z.array(ShowTotals),

@@ -1,15 +1,15 @@
 /**
  * @module
  * Read side of the tracker for the admin: shows and movies (title search with the trigram index),
- * one show with its episodes and each account's watch state, and per-show per-account totals
- * computed in SQL — watched episodes counted distinct (rewatches once), plays and minutes summed
- * over every play (rewatches included).
+ * one show with its episodes and each account's watch state. Shows in the list and the detail
+ * both carry per-account totals from `showTotalsFor` (one statement per page, see show-totals.ts).
  */
 import { and, asc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { episodes, movies, shows, watchState } from '../../db/schema';
-import type { AccountWatch, EpisodeView, MovieView, ShowDetail, ShowSummary, ShowTotals } from '../../contracts/library';
+import type { AccountWatch, EpisodeView, MovieView, ShowDetail, ShowListItem, ShowSummary, ShowTotals } from '../../contracts/library';
 import { decodeCursor, paginate } from '../../lib/cursor';
+import { showTotalsFor } from './show-totals';
 
 type ShowRow = typeof shows.$inferSelect;
 
@@ -31,7 +31,7 @@ function titleFilter(col: typeof shows.title | typeof movies.title, idCol: typeo
   return where.length ? and(...where) : undefined;
 }
 
-export async function listShows(db: DbOrTx, q: { query?: string | undefined; limit: number; cursor?: string | undefined }) {
+export async function listShows(db: DbOrTx, q: { query?: string | undefined; limit: number; cursor?: string | undefined }): Promise<{ items: ShowListItem[]; nextCursor: string | null }> {
   const rows = await db
     .select()
     .from(shows)
@@ -39,7 +39,11 @@ export async function listShows(db: DbOrTx, q: { query?: string | undefined; lim
     .orderBy(asc(sql`lower(${shows.title})`), asc(shows.id))
     .limit(q.limit + 1);
   const page = paginate(rows, q.limit, (r) => [r.title.toLowerCase(), r.id]);
-  return { items: page.items.map(summary), nextCursor: page.nextCursor };
+  const totals = await showTotalsFor(db, page.items.map((s) => s.id));
+  return {
+    items: page.items.map((s): ShowListItem => ({ ...summary(s), knownEpisodes: totals.get(s.id)?.knownEpisodes ?? 0, totals: totals.get(s.id)?.totals ?? [] })),
+    nextCursor: page.nextCursor,
+  };
 }
 
 function watchView(w: typeof watchState.$inferSelect): AccountWatch {
@@ -55,29 +59,7 @@ async function watchByItem(db: DbOrTx, itemIds: string[]): Promise<Map<string, A
 }
 
 export async function showTotals(db: DbOrTx, showId: string): Promise<ShowTotals[]> {
-  const result = await db.execute<{ account_id: string; title: string | null; watched_episodes: string; plays: string; minutes: string; total_episodes: number | null }>(sql`
-    WITH accts AS (
-      SELECT account_id FROM watch_state WHERE show_id = ${showId}
-      UNION SELECT account_id FROM plays WHERE show_id = ${showId}
-    )
-    SELECT a.account_id, ta.title, s.total_episodes,
-      (SELECT count(*) FROM watch_state w WHERE w.show_id = ${showId} AND w.account_id = a.account_id AND w.watched) AS watched_episodes,
-      (SELECT count(*) FROM plays p WHERE p.show_id = ${showId} AND p.account_id = a.account_id) AS plays,
-      (SELECT coalesce(sum(coalesce(p.duration_ms, e.runtime_minutes * 60000, 0)), 0) / 60000
-         FROM plays p LEFT JOIN episodes e ON e.id = p.episode_id
-        WHERE p.show_id = ${showId} AND p.account_id = a.account_id) AS minutes
-    FROM accts a
-    JOIN shows s ON s.id = ${showId}
-    LEFT JOIN tracker_accounts ta ON ta.account_id = a.account_id
-    ORDER BY a.account_id`);
-  return result.rows.map((r) => ({
-    accountId: r.account_id,
-    accountTitle: r.title,
-    watchedEpisodes: Number(r.watched_episodes),
-    totalEpisodes: r.total_episodes,
-    plays: Number(r.plays),
-    minutesWatched: Math.round(Number(r.minutes)),
-  }));
+  return (await showTotalsFor(db, [showId])).get(showId)?.totals ?? [];
 }
 
 export async function getShow(db: DbOrTx, id: string): Promise<ShowDetail | null> {

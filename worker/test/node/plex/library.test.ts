@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, variant, type Payload } from '../../fixtures/plex';
+import { createSqlCounter } from '../../support/sql-counter';
 import { createHarness, rows, type Harness } from './harness';
 
 let h: Harness;
@@ -45,6 +46,57 @@ describe('/api/shows and /api/movies', () => {
       { accountId: '24680135', accountTitle: 'kid', watchedEpisodes: 1, totalEpisodes: null, plays: 1, minutesWatched: 58 },
     ]);
     expect((await h.api('/api/shows/shw_missing')).status).toBe(404);
+  });
+
+  it('lists shows with the same per-account totals as the detail; a rewatch is a play, not another episode', async () => {
+    // Account 1 rewatches S01E02 two days later: a second play, same distinct episode count.
+    const [e2] = await rows<{ id: string }>(h.db, `SELECT id FROM episodes WHERE show_id = $1 AND season = 1 AND episode = 2`, [showId]);
+    await h.db.raw.query(`UPDATE plays SET played_at = played_at - interval '2 days', window_end = window_end - interval '2 days' WHERE item_id = $1`, [e2!.id]);
+    await h.db.raw.query(`UPDATE webhook_dedup SET seen_at = now() - interval '10 minutes'`);
+    expect((await h.deliver(ep(2))).status).toBe(200);
+
+    const list = (await (await h.api('/api/shows?query=breaking')).json()) as { items: Array<{ id: string; knownEpisodes: number; totals: unknown[] }> };
+    const item = list.items.find((s) => s.id === showId)!;
+    expect(item.knownEpisodes).toBe(3);
+    expect(item.totals).toEqual([
+      { accountId: '1', accountTitle: 'owner', watchedEpisodes: 3, totalEpisodes: null, plays: 4, minutesWatched: 232 },
+      { accountId: '24680135', accountTitle: 'kid', watchedEpisodes: 1, totalEpisodes: null, plays: 1, minutesWatched: 58 },
+    ]);
+    const detail = (await (await h.api(`/api/shows/${showId}`)).json()) as { totals: unknown[] };
+    expect(detail.totals).toEqual(item.totals);
+  });
+
+  it('computes list totals in one statement per page, however many shows it holds', async () => {
+    // Twelve more shows, each watched by its own account (no tracker_accounts row: no display name).
+    for (let i = 0; i < 12; i++) {
+      const id = `shw_bulk${i}`;
+      await h.db.raw.query(`INSERT INTO shows (id, title, total_episodes) VALUES ($1, $2, 10)`, [id, `Bulk Show ${String(i).padStart(2, '0')}`]);
+      await h.db.raw.query(`INSERT INTO episodes (id, show_id, season, episode) VALUES ($1, $2, 1, 1)`, [`ep_bulk${i}`, id]);
+      await h.db.raw.query(`INSERT INTO watch_state (account_id, item_id, kind, episode_id, show_id, watched, watched_at, plays) VALUES ($1, $2, 'episode', $2, $3, true, now(), 1)`, [`9${i}`, `ep_bulk${i}`, id]);
+    }
+    await h.db.raw.query(`INSERT INTO shows (id, title) VALUES ('shw_bulk_unseen', 'Bulk Show unseen')`);
+    const counter = await createSqlCounter(h.db.name);
+    try {
+      const cost = async (limit: number) => {
+        const before = await counter.count();
+        const res = await h.api(`/api/shows?query=bulk&limit=${limit}`);
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { items: Array<{ id: string; knownEpisodes: number; totals: Array<Record<string, unknown>> }> };
+        return { statements: (await counter.count()) - before, items: body.items };
+      };
+      const one = await cost(1);
+      const all = await cost(50);
+      expect(one.items).toHaveLength(1);
+      expect(all.items).toHaveLength(13);
+      expect(one.statements).toBeGreaterThan(0);
+      expect(all.statements).toBe(one.statements);
+      expect(all.items.find((s) => s.id === 'shw_bulk3')!.totals).toEqual([
+        { accountId: '93', accountTitle: null, watchedEpisodes: 1, totalEpisodes: 10, plays: 0, minutesWatched: 0 },
+      ]);
+      expect(all.items.find((s) => s.id === 'shw_bulk_unseen')).toMatchObject({ knownEpisodes: 0, totals: [] });
+    } finally {
+      await counter.close();
+    }
   });
 
   it('lists movies with per-account state', async () => {
