@@ -17,11 +17,27 @@
  * - `attempt` is the job's claim number from {@link ClaimedJob.attempt}; step finish is
  *   idempotent on (job, step index, attempt), so a lost response can simply be resent.
  *
- * Log chunks: `seq` counts from 0 per job with no holes; `offset` is the byte offset (UTF-8)
- * of the chunk in the job's whole log; `data` is UTF-8 text already redacted by the agent.
- * At job finish the agent sends `lastSeq`, `totalBytes` and the sha256 (hex) of the whole log
- * (all chunks' UTF-8 bytes in seq order); the worker answers with the seqs it is missing (or
- * all of them if the checksum does not match) and the agent resends them, then finishes again.
+ * Log chunks: `seq` counts from 0 per job, over all its claims, with no holes; `offset` is the
+ * byte offset (UTF-8) of the chunk in the job's whole log; `data` is UTF-8 text already
+ * redacted by the agent. A claim's log starts where the worker's stored log ends:
+ * {@link ClaimedJob.logNextSeq} / {@link ClaimedJob.logNextOffset}. An agent that claims a job
+ * another agent (or an earlier run of itself with no spool left) worked on starts numbering
+ * there; an agent resuming with its own spool keeps its numbering, which then agrees with
+ * those values. Chunks below `logNextSeq` belong to earlier claims and are never overwritten:
+ * resending one byte-identical (same offset and data) is accepted as a no-op, anything else
+ * there → 409 CONFLICT. Chunks from `logNextSeq` on are an idempotent upsert within the claim.
+ *
+ * At job finish the agent sends `lastSeq`, and `totalBytes` + sha256 (hex) of THIS CLAIM's
+ * chunks (seq `logNextSeq`..`lastSeq`, UTF-8 bytes in seq order); the worker answers with the
+ * seqs of that range it is missing (or all of the range if the checksum does not match) and the
+ * agent resends them, then finishes again. For agents that predate `logNextSeq` the worker also
+ * accepts the digest of the whole log from seq 0 (what they always send).
+ *
+ * Graceful stop: an agent that stops between steps (first SIGINT/SIGTERM) uploads its log, then
+ * `POST /jobs/:id/release` hands the job back at once instead of letting the lease run out.
+ * Added within version 1: `logNextSeq`/`logNextOffset` are optional (absent from older workers:
+ * treat as 0 — the whole-log behaviour) and `/release` is a new endpoint; an older worker
+ * answers it 404, which the agent treats like a failed release (the lease then simply expires).
  */
 import { z } from 'zod';
 
@@ -126,6 +142,10 @@ export const ClaimedJob = z.object({
   steps: z.array(ClaimedStep),
   approvals: z.array(ApprovalInfo),
   cancelRequested: z.boolean(),
+  /** This claim's first log seq: the worker's stored log ends just before it (absent → 0). */
+  logNextSeq: z.number().int().min(0).optional(),
+  /** Byte offset of `logNextSeq` in the job's whole log (absent → 0). */
+  logNextOffset: z.number().int().min(0).optional(),
 });
 export type ClaimedJob = z.infer<typeof ClaimedJob>;
 
@@ -192,7 +212,9 @@ export const StepFinishResponse = z.object({ ok: z.literal(true), cancelRequeste
 export type StepFinishResponse = z.infer<typeof StepFinishResponse>;
 
 // ---------------------------------------------------------------------------------------------
-// POST /jobs/:id/logs — idempotent upsert on (job, seq); body ≤ MAX_LOG_REQUEST_BYTES.
+// POST /jobs/:id/logs — idempotent upsert on (job, seq) from the claim's `logNextSeq` on; an
+// earlier claim's chunk is never overwritten (identical resend: no-op; else 409 CONFLICT).
+// Body ≤ MAX_LOG_REQUEST_BYTES.
 
 export const LogChunk = z.strictObject({
   seq: z.number().int().min(0).max(10_000_000),
@@ -214,9 +236,11 @@ export type LogsResponse = z.infer<typeof LogsResponse>;
 export const JobFinishRequest = z.strictObject({
   leaseToken: LeaseToken,
   status: z.enum(['succeeded', 'failed', 'cancelled']),
+  /** Bytes of this claim's chunks (seq ≥ the claim's `logNextSeq`). */
   totalBytes: z.number().int().min(0),
+  /** sha256 of this claim's chunks; see the module comment. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lower-case hex digits'),
-  /** Highest seq sent; -1 when the job wrote no log. */
+  /** Highest seq sent; `logNextSeq - 1` (-1 on a first claim) when this claim wrote no log. */
   lastSeq: z.number().int().min(-1).max(10_000_000),
   error: StepError.optional(),
 });
@@ -231,6 +255,18 @@ export const JobFinishResponse = z.discriminatedUnion('ok', [
   }),
 ]);
 export type JobFinishResponse = z.infer<typeof JobFinishResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// POST /jobs/:id/release — graceful stop: hand the job back now rather than at lease expiry.
+// The job is queued again at once (succeeded steps stay done; a step still running goes back to
+// pending if idempotent, or to needs_attention if not — as lease expiry decides; a job with a
+// cancel request is cancelled). Upload the log first. Repeating it with the same lease token
+// answers the same; a stale token → 409 LEASE_LOST.
+
+export const ReleaseRequest = z.strictObject({ leaseToken: LeaseToken, attempt: Attempt });
+export type ReleaseRequest = z.infer<typeof ReleaseRequest>;
+export const ReleaseResponse = z.object({ ok: z.literal(true), status: JobStatus, cancelRequested: z.boolean() });
+export type ReleaseResponse = z.infer<typeof ReleaseResponse>;
 
 // ---------------------------------------------------------------------------------------------
 // POST /token/rotate — a new token; the old one keeps working until the new one is first used

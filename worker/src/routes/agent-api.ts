@@ -13,6 +13,7 @@ import {
   JobIdParam,
   LogsRequest,
   MAX_LOG_REQUEST_BYTES,
+  ReleaseRequest,
   StepFinishRequest,
   StepParam,
   StepStartRequest,
@@ -31,6 +32,7 @@ import { startStep } from '../services/jobs/step-start';
 import { finishStep } from '../services/jobs/step-finish';
 import { appendLogs } from '../services/jobs/append-logs';
 import { finishJob } from '../services/jobs/finish-job';
+import { releaseJob } from '../services/jobs/release-job';
 
 const limit = (maxSize: number) =>
   bodyLimit({
@@ -99,6 +101,15 @@ export const agentApiRoutes = new Hono<AgentEnv>()
     const { id } = c.req.valid('param');
     const res = await finishJob(c.var.db(), { jobId: id, agentId: c.var.agent.id, ...c.req.valid('json') });
     if (res.ok) await getHub(c.env).pokeJob(id);
+    return c.json(res, 200);
+  })
+  .post('/jobs/:id/release', validate('param', JobIdParam), validate('json', ReleaseRequest), async (c) => {
+    const { id } = c.req.valid('param');
+    const { requeued, ...res } = await releaseJob(c.var.db(), { jobId: id, agentId: c.var.agent.id, ...c.req.valid('json') });
+    const hub = getHub(c.env);
+    await hub.pokeJob(id);
+    // Another agent may take it now rather than at lease expiry.
+    if (requeued) await hub.pokeWork();
     return c.json(res, 200);
   })
   .post('/token/rotate', validate('json', TokenRotateRequest), async (c) => {

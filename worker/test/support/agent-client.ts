@@ -78,23 +78,31 @@ export class TestAgentClient {
     return this.call(`/jobs/${job.id}/logs`, { leaseToken: job.leaseToken, chunks });
   }
 
-  finish(job: ClaimedJob, status: 'succeeded' | 'failed' | 'cancelled', log: string[]): Promise<Reply<JobFinishResponse>> {
+  /** `log` is this claim's chunks, which start at seq `firstSeq` (the claim's logNextSeq). */
+  finish(job: ClaimedJob, status: 'succeeded' | 'failed' | 'cancelled', log: string[], firstSeq = 0): Promise<Reply<JobFinishResponse>> {
     const all = log.join('');
     return this.call(`/jobs/${job.id}/finish`, {
       leaseToken: job.leaseToken,
       status,
       totalBytes: Buffer.byteLength(all),
       sha256: createHash('sha256').update(all).digest('hex'),
-      lastSeq: log.length - 1,
+      lastSeq: firstSeq + log.length - 1,
     });
+  }
+
+  release(job: ClaimedJob, extra: Record<string, unknown> = {}): Promise<Reply<any>> {
+    return this.call(`/jobs/${job.id}/release`, { leaseToken: job.leaseToken, attempt: job.attempt, ...extra });
   }
 }
 
-/** Chunks with seq/offset computed as the real agent does (UTF-8 byte offsets). */
-export function toChunks(lines: string[], stepIndex?: number): LogChunk[] {
-  let offset = 0;
-  return lines.map((data, seq) => {
-    const c: LogChunk = { seq, offset, data, ...(stepIndex !== undefined ? { stepIndex } : {}) };
+/**
+ * Chunks with seq/offset computed as the real agent does (UTF-8 byte offsets), starting where
+ * the claim says the job's log continues.
+ */
+export function toChunks(lines: string[], stepIndex?: number, start: { seq: number; offset: number } = { seq: 0, offset: 0 }): LogChunk[] {
+  let offset = start.offset;
+  return lines.map((data, i) => {
+    const c: LogChunk = { seq: start.seq + i, offset, data, ...(stepIndex !== undefined ? { stepIndex } : {}) };
     offset += Buffer.byteLength(data);
     return c;
   });

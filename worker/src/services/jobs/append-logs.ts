@@ -1,5 +1,12 @@
-/** @module Log chunk ingestion: idempotent upsert on (job, seq); a resend overwrites itself. */
-import { sql } from 'drizzle-orm';
+/**
+ * @module
+ * Log chunk ingestion. From the claim's first seq on it is an idempotent upsert on (job, seq):
+ * a resend within the claim overwrites itself (the finish handshake's resend relies on that).
+ * Below it the chunks belong to earlier claims — possibly another agent's — and are never
+ * overwritten: a byte-identical resend (an agent whose acks were lost) is accepted as a no-op,
+ * anything else is refused with 409 CONFLICT, because it would silently replace log lines.
+ */
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { jobLogs } from '../../db/schema';
 import type { LogChunk, LogsResponse } from '../../contracts';
@@ -18,13 +25,35 @@ export async function appendLogs(
     if (c.data.includes('\u0000')) throw new AppError('BAD_REQUEST', `Chunk seq ${c.seq} contains a NUL character.`);
   }
   return withLease(db, input, async (tx, job) => {
-    await tx
-      .insert(jobLogs)
-      .values(input.chunks.map((c) => ({ jobId: job.id, seq: c.seq, offset: c.offset, data: c.data, stepIndex: c.stepIndex ?? null })))
-      .onConflictDoUpdate({
-        target: [jobLogs.jobId, jobLogs.seq],
-        set: { offset: sql`excluded.offset`, data: sql`excluded.data`, stepIndex: sql`excluded.step_index`, receivedAt: sql`now()` },
+    const firstSeq = job.logClaimFirstSeq ?? 0;
+    const earlier = input.chunks.filter((c) => c.seq < firstSeq);
+    if (earlier.length) {
+      const stored = await tx
+        .select({ seq: jobLogs.seq, offset: jobLogs.offset, data: jobLogs.data })
+        .from(jobLogs)
+        .where(and(eq(jobLogs.jobId, job.id), inArray(jobLogs.seq, earlier.map((c) => c.seq))));
+      const bySeq = new Map(stored.map((r) => [r.seq, r]));
+      const clash = earlier.find((c) => {
+        const r = bySeq.get(c.seq);
+        return !r || r.offset !== c.offset || r.data !== c.data;
       });
+      if (clash) {
+        throw new AppError(
+          'CONFLICT',
+          `Log chunk seq ${clash.seq} belongs to an earlier claim of this job; this claim's log starts at seq ${firstSeq} (logNextSeq).`,
+        );
+      }
+    }
+    const fresh = input.chunks.filter((c) => c.seq >= firstSeq);
+    if (fresh.length) {
+      await tx
+        .insert(jobLogs)
+        .values(fresh.map((c) => ({ jobId: job.id, seq: c.seq, offset: c.offset, data: c.data, stepIndex: c.stepIndex ?? null })))
+        .onConflictDoUpdate({
+          target: [jobLogs.jobId, jobLogs.seq],
+          set: { offset: sql`excluded.offset`, data: sql`excluded.data`, stepIndex: sql`excluded.step_index`, receivedAt: sql`now()` },
+        });
+    }
     return { accepted: input.chunks.length, cancelRequested: job.cancelRequestedAt !== null };
   });
 }

@@ -3,7 +3,9 @@
  * Atomic claim: `UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED)`, so two agents racing
  * for one job never both get it and neither blocks on the other. A job is claimable when it
  * is queued and its required tags are a subset of the agent's. Expired leases are swept first
- * (lazy expiry), which turns a dead agent's job claimable in the same transaction.
+ * (lazy expiry), which turns a dead agent's job claimable in the same transaction. The claim
+ * also fixes where its log starts (`logNextSeq`/`logNextOffset`), so an agent taking over from
+ * another continues the job's log instead of overwriting it.
  */
 import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
@@ -23,7 +25,9 @@ export async function claimJob(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: num
   return db.transaction(async (tx) => {
     const leaseToken = `lse_${randomSecret(24)}`;
     const tags = JSON.stringify(agent.tags);
-    const claimed = await tx.execute<{ id: string }>(sql`
+    // The claim's log starts after the last stored chunk (max, not count: a hole left by an
+    // earlier claim stays a hole rather than shifting everyone's numbering).
+    const claimed = await tx.execute<{ id: string; next_seq: number; next_offset: string | number }>(sql`
       UPDATE jobs SET
         status = 'claimed',
         attempt = attempt + 1,
@@ -31,6 +35,7 @@ export async function claimJob(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: num
         lease_expires_at = now() + (${leaseTtlMs}::int * interval '1 millisecond'),
         agent_id = ${agent.id},
         claimed_at = coalesce(claimed_at, now()),
+        log_claim_first_seq = coalesce((SELECT max(seq) + 1 FROM job_logs WHERE job_id = jobs.id), 0),
         updated_at = now()
       WHERE id = (
         SELECT id FROM jobs
@@ -40,9 +45,11 @@ export async function claimJob(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: num
         FOR UPDATE SKIP LOCKED
         LIMIT 1
       )
-      RETURNING id`);
-    const id = claimed.rows[0]?.id;
-    if (!id) return null;
+      RETURNING id, log_claim_first_seq AS next_seq,
+        coalesce((SELECT l."offset" + octet_length(l.data) FROM job_logs l WHERE l.job_id = jobs.id ORDER BY l.seq DESC LIMIT 1), 0) AS next_offset`);
+    const row = claimed.rows[0];
+    if (!row) return null;
+    const id = row.id;
     const [job] = await tx.select().from(jobs).where(eq(jobs.id, id));
     if (!job) return null;
     await tx.update(agents).set({ currentJobId: id, lastSeenAt: sql`now()` }).where(eq(agents.id, agent.id));
@@ -58,6 +65,8 @@ export async function claimJob(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: num
       steps: steps.map((s) => ({ index: s.index, id: s.stepId, status: s.status, attempts: s.attempts, outputs: (s.outputs as Record<string, unknown> | null) ?? null })),
       approvals: await loadApprovals(tx, id),
       cancelRequested: job.cancelRequestedAt !== null,
+      logNextSeq: Number(row.next_seq),
+      logNextOffset: Number(row.next_offset),
     };
   });
 }

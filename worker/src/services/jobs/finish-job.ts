@@ -1,11 +1,12 @@
 /**
  * @module
- * Job finish. Before the job may end, the log must be complete: every seq 0..lastSeq present
- * and the whole log (UTF-8, seq order) matching the agent's byte count and sha256. Otherwise
+ * Job finish. Before the job may end, this claim's log must be complete: every seq from the
+ * claim's first (logNextSeq) to lastSeq present, and those chunks (UTF-8, seq order) matching
+ * the agent's byte count and sha256. Otherwise
  * the lease is kept and the agent is told which chunks to resend. Repeating a finish that
  * already went through (lost response) with the same lease token answers ok again.
  */
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { agents, jobLogs, jobs, jobSteps } from '../../db/schema';
 import type { JobFinishRequest, JobFinishResponse } from '../../contracts';
@@ -16,14 +17,21 @@ import { loadSteps } from './views';
 
 const MAX_MISSING_REPORTED = 10_000;
 
-async function logDigest(db: DbOrTx, jobId: string, lastSeq: number): Promise<{ missing: number[]; bytes: number; sha256: string }> {
+interface Digest {
+  missing: number[];
+  bytes: number;
+  sha256: string;
+}
+
+/** Gaps and digest of the stored chunks with seq in [fromSeq, lastSeq], in seq order. */
+async function logDigest(db: DbOrTx, jobId: string, fromSeq: number, lastSeq: number): Promise<Digest> {
   const rows = await db
     .select({ seq: jobLogs.seq, data: jobLogs.data })
     .from(jobLogs)
-    .where(and(eq(jobLogs.jobId, jobId), lte(jobLogs.seq, lastSeq)))
+    .where(and(eq(jobLogs.jobId, jobId), gte(jobLogs.seq, fromSeq), lte(jobLogs.seq, lastSeq)))
     .orderBy(asc(jobLogs.seq));
   const missing: number[] = [];
-  let expected = 0;
+  let expected = fromSeq;
   for (const r of rows) {
     for (; expected < r.seq && missing.length < MAX_MISSING_REPORTED; expected++) missing.push(expected);
     expected = r.seq + 1;
@@ -34,6 +42,8 @@ async function logDigest(db: DbOrTx, jobId: string, lastSeq: number): Promise<{ 
   const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
   return { missing, bytes: bytes.length, sha256 };
 }
+
+const matches = (d: Digest, input: { totalBytes: number; sha256: string }) => d.bytes === input.totalBytes && d.sha256 === input.sha256;
 
 export async function finishJob(
   db: DbOrTx,
@@ -53,10 +63,17 @@ export async function finishJob(
 
   return withLease(db, input, async (tx, job) => {
     const cancelRequested = job.cancelRequestedAt !== null;
-    const digest = await logDigest(tx, job.id, input.lastSeq);
+    // Only this claim's range is checked: earlier claims' chunks were checked (or abandoned)
+    // by the agents that wrote them, and this agent may never have seen them.
+    const fromSeq = job.logClaimFirstSeq ?? 0;
+    const digest = await logDigest(tx, job.id, fromSeq, input.lastSeq);
     if (digest.missing.length) return { ok: false, reason: 'gaps', missingSeqs: digest.missing, cancelRequested };
-    if (digest.bytes !== input.totalBytes || digest.sha256 !== input.sha256) {
-      const all = Array.from({ length: Math.min(input.lastSeq + 1, MAX_MISSING_REPORTED) }, (_, i) => i);
+    // The job records its whole log's size and digest; agents that predate logNextSeq always
+    // send the whole log's digest, so that is accepted too.
+    const whole = fromSeq === 0 ? digest : await logDigest(tx, job.id, 0, input.lastSeq);
+    if (!matches(digest, input) && !matches(whole, input)) {
+      const count = Math.max(0, Math.min(input.lastSeq - fromSeq + 1, MAX_MISSING_REPORTED));
+      const all = Array.from({ length: count }, (_, i) => fromSeq + i);
       return { ok: false, reason: 'checksum_mismatch', missingSeqs: all, cancelRequested };
     }
     const steps = await loadSteps(tx, job.id);
@@ -85,8 +102,8 @@ export async function finishJob(
         currentStep: null,
         finishedAt: sql`now()`,
         updatedAt: sql`now()`,
-        logBytes: digest.bytes,
-        logSha256: digest.sha256,
+        logBytes: whole.bytes,
+        logSha256: whole.sha256,
         error: input.error ?? null,
       })
       .where(eq(jobs.id, job.id));
