@@ -75,6 +75,46 @@ export type LogChunkInfo = z.infer<typeof LogChunkInfo>;
 export const LogsPage = z.object({ chunks: z.array(LogChunkInfo), nextAfter: z.number().int(), done: z.boolean() });
 export type LogsPage = z.infer<typeof LogsPage>;
 
+/**
+ * Live log stream (`GET /api/jobs/:id/logs/stream`, SSE) events:
+ * - `chunk`: id = seq, data = {@link LogChunkInfo};
+ * - `status`: data = {@link JobStatusEvent}, sent on connect and whenever what it carries
+ *   changes (no id, so it never moves the Last-Event-ID a reconnect resumes the log from);
+ * - `end`: data = {@link JobStreamEnd}, after the last chunk of a finished job.
+ */
+export const JobStepState = z.object({
+  index: z.number().int(),
+  status: StepStatus,
+  attempts: z.number().int(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  outputs: z.record(z.string(), z.unknown()).nullable(),
+  error: z.unknown().nullable(),
+});
+export type JobStepState = z.infer<typeof JobStepState>;
+
+/** The moving parts of a {@link JobDetail}; the fixed ones (kind, params, titles) come from one read. */
+export const JobStatusEvent = z.object({
+  status: JobStatus,
+  attempt: z.number().int(),
+  agentId: z.string().nullable(),
+  agent: z.object({ id: z.string(), name: z.string(), hostname: z.string() }).nullable(),
+  currentStep: z.number().int().nullable(),
+  cancelRequested: z.boolean(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  progress: Progress.nullable(),
+  error: z.unknown().nullable(),
+  steps: z.array(JobStepState),
+  approvals: z.array(ApprovalInfo),
+  /** The gated step the job is stopped at, with the hash an approval binds to; null otherwise. */
+  awaitingApproval: z.object({ stepIndex: z.number().int(), paramsHash: z.string() }).nullable(),
+});
+export type JobStatusEvent = z.infer<typeof JobStatusEvent>;
+
+export const JobStreamEnd = z.object({ status: JobStatus.nullable() });
+export type JobStreamEnd = z.infer<typeof JobStreamEnd>;
+
 export const ApproveRequest = z.strictObject({ step: z.number().int().min(0).max(1000) });
 
 export const AgentInfo = z.object({

@@ -39,10 +39,20 @@ export interface HubApi {
   pokeWork(): Promise<void>;
   jobWait(input: { jobId: string; sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }>;
   pokeJob(jobId: string): Promise<void>;
+  /**
+   * The admin's view channel of a job: woken by every `pokeJob` and also by `pokeJobView`, which
+   * says "only what the admin sees changed" (heartbeat progress, a claim). Kept apart so such a
+   * change never wakes the agent's own heartbeat long-poll, which would turn it into a busy loop.
+   */
+  jobViewWait(input: { jobId: string; sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }>;
+  pokeJobView(jobId: string): Promise<void>;
   /** Arms the lease-expiry alarm for a running job (no-op where there are no alarms). */
   watchLease(expiresAtMs: number): Promise<void>;
   presence(): Promise<AgentPresence[]>;
 }
+
+/** Job ids never contain ':' (ResourceId), so view channels share the job maps without clashing. */
+const viewKey = (jobId: string) => `view:${jobId}`;
 
 interface Waiter {
   wake(): void;
@@ -102,18 +112,20 @@ export class HubCore {
   }
 
   async jobWait(input: { jobId: string; sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }> {
-    const current = this.jobGens.get(input.jobId) ?? 0;
-    if (input.sinceGen === null || current !== input.sinceGen || input.timeoutMs <= 0) {
-      return { gen: current, changed: input.sinceGen !== null && current !== input.sinceGen };
-    }
-    await this.park(this.jobWaiters, input.jobId, input.timeoutMs);
-    const after = this.jobGens.get(input.jobId) ?? 0;
-    return { gen: after, changed: after !== input.sinceGen };
+    return this.channelWait(input.jobId, input);
   }
 
   async pokeJob(jobId: string): Promise<void> {
-    this.jobGens.set(jobId, (this.jobGens.get(jobId) ?? 0) + 1);
-    this.wakeAll(this.jobWaiters, jobId);
+    this.bump(jobId);
+    this.bump(viewKey(jobId));
+  }
+
+  async jobViewWait(input: { jobId: string; sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }> {
+    return this.channelWait(viewKey(input.jobId), input);
+  }
+
+  async pokeJobView(jobId: string): Promise<void> {
+    this.bump(viewKey(jobId));
   }
 
   async watchLease(_expiresAtMs: number): Promise<void> {}
@@ -128,7 +140,22 @@ export class HubCore {
 
   /** Forget job channels nobody waits on, so a long-lived hub does not grow without bound. */
   pruneJob(jobId: string): void {
-    if (!this.jobWaiters.get(jobId)?.size) this.jobGens.delete(jobId);
+    for (const key of [jobId, viewKey(jobId)]) if (!this.jobWaiters.get(key)?.size) this.jobGens.delete(key);
+  }
+
+  private async channelWait(key: string, input: { sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }> {
+    const current = this.jobGens.get(key) ?? 0;
+    if (input.sinceGen === null || current !== input.sinceGen || input.timeoutMs <= 0) {
+      return { gen: current, changed: input.sinceGen !== null && current !== input.sinceGen };
+    }
+    await this.park(this.jobWaiters, key, input.timeoutMs);
+    const after = this.jobGens.get(key) ?? 0;
+    return { gen: after, changed: after !== input.sinceGen };
+  }
+
+  private bump(key: string): void {
+    this.jobGens.set(key, (this.jobGens.get(key) ?? 0) + 1);
+    this.wakeAll(this.jobWaiters, key);
   }
 
   private isDirty(agentId: string): boolean {

@@ -42,6 +42,12 @@ export class HubDO extends DurableObject<Bindings> implements HubApi {
   pokeJob(jobId: string): Promise<void> {
     return this.core.pokeJob(jobId);
   }
+  jobViewWait(input: { jobId: string; sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }> {
+    return this.core.jobViewWait(input);
+  }
+  pokeJobView(jobId: string): Promise<void> {
+    return this.core.pokeJobView(jobId);
+  }
   presence(): Promise<AgentPresence[]> {
     return this.core.presence();
   }

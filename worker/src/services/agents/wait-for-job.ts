@@ -36,6 +36,7 @@ export async function waitForJob(getDb: () => Db, hub: HubApi, opts: WaitOptions
     await hub.claimDone({ agentId: r.agentId, gen: r.gen, found: job !== null });
     if (job) {
       await hub.watchLease(Date.parse(job.leaseExpiresAt));
+      await hub.pokeJobView(job.id); // queued → claimed, with its agent, for a watching admin
       return job;
     }
     if (Date.now() >= deadline) return null;

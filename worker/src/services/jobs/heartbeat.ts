@@ -48,6 +48,9 @@ export async function heartbeatAndWait(
 ): Promise<HeartbeatResponse> {
   const before = input.waitMs > 0 ? await hub.jobWait({ jobId: input.jobId, sinceGen: null, timeoutMs: 0 }) : null;
   const res = await renewLease(db, input);
+  // New progress is news for the admin's live view only: the view channel leaves this
+  // heartbeat's own wait (on the job channel) parked.
+  if (input.progress) await hub.pokeJobView(input.jobId);
   if (!before || res.cancelRequested) return res;
   const w = await hub.jobWait({ jobId: input.jobId, sinceGen: before.gen, timeoutMs: input.waitMs });
   if (!w.changed) return res;
