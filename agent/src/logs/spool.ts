@@ -10,6 +10,11 @@
  * reopen, a torn index line is dropped, complete lines written after the last seal become new
  * chunks, and a trailing partial line is cut. `acked.json` remembers what the worker confirmed;
  * losing it only causes harmless resends (uploads are idempotent per seq).
+ *
+ * A spool need not start at the job's seq 0: when this agent takes over a job another agent
+ * logged to, the claim says where the job's log continues (logNextSeq/logNextOffset) and the
+ * spool starts there. `base.json` holds that start; the index and `log.bin` stay local (first
+ * chunk at seq 0, byte 0) and every seq/offset the spool hands out is shifted by the base.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -28,8 +33,16 @@ export function jsonCost(text: string): number {
   return Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
 }
 
+/** Where a spool's first chunk sits in the job's whole log. */
+export interface LogPosition {
+  readonly seq: number;
+  readonly offset: number;
+}
+
 export class LogSpool {
+  /** Local chunks: seq from 0, offset into log.bin. */
   #chunks: SpoolChunk[] = [];
+  #base: LogPosition = { seq: 0, offset: 0 };
   #acked = new Set<number>();
   #log = -1;
   #index = -1;
@@ -44,12 +57,77 @@ export class LogSpool {
     private readonly chunkBudget: number,
   ) {}
 
-  /** Opens (creating or recovering) the spool in `dir`. */
-  static async open(dir: string, chunkBudget = 252 * 1024): Promise<LogSpool> {
+  /**
+   * Opens (creating or recovering) the spool in `dir`. A new spool starts at `start`; an
+   * existing one keeps the start it was created with.
+   */
+  static async open(dir: string, chunkBudget = 252 * 1024, start: LogPosition = { seq: 0, offset: 0 }): Promise<LogSpool> {
     const s = new LogSpool(dir, chunkBudget);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    s.#readBase(start);
     s.#recover();
     return s;
+  }
+
+  /**
+   * Opens the spool for a claim whose log continues at `start`. A spool left by an earlier run
+   * of this agent is kept when its numbering agrees (it holds `start`, at the same byte offset)
+   * — its unsent lines then go up under this claim; otherwise (another agent logged to the
+   * job since) it is discarded and a fresh spool starts at `start`. The worker's view wins:
+   * chunks from `start` on are marked unsent (it has none of them), those before it sent (they
+   * belong to earlier claims, which the worker will not let this claim change).
+   */
+  static async openAt(dir: string, chunkBudget: number, start: LogPosition): Promise<LogSpool> {
+    const s = await LogSpool.open(dir, chunkBudget, start);
+    if (s.offsetOf(start.seq) === start.offset) {
+      const seqs = s.chunks.map((c) => c.seq);
+      for (const seq of seqs) if (seq >= start.seq) s.#acked.delete(seq);
+      await s.markAcked(seqs.filter((seq) => seq < start.seq));
+      return s;
+    }
+    await s.destroy();
+    return LogSpool.open(dir, chunkBudget, start);
+  }
+
+  #readBase(start: LogPosition): void {
+    const path = join(this.dir, 'base.json');
+    try {
+      const b = JSON.parse(readFileSync(path, 'utf8')) as Partial<LogPosition>;
+      if (Number.isSafeInteger(b.seq) && Number.isSafeInteger(b.offset) && b.seq! >= 0 && b.offset! >= 0) {
+        this.#base = { seq: b.seq!, offset: b.offset! };
+        return;
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    // A spool from before bases existed has an index but no base.json: it starts at 0.
+    let legacy = false;
+    try {
+      legacy = readFileSync(join(this.dir, 'index.jsonl')).length > 0;
+    } catch {
+      /* new spool */
+    }
+    this.#base = legacy ? { seq: 0, offset: 0 } : { seq: start.seq, offset: start.offset };
+    writeFileSync(path, JSON.stringify(this.#base), { mode: 0o600 });
+  }
+
+  /** Where this spool starts in the job's log. */
+  get base(): LogPosition {
+    return this.#base;
+  }
+  /** The seq the next sealed chunk gets. */
+  get nextSeq(): number {
+    return this.#base.seq + this.#chunks.length;
+  }
+  /** Job-log byte offset of `seq` (of the next chunk when seq = nextSeq); undefined outside. */
+  offsetOf(seq: number): number | undefined {
+    if (seq === this.nextSeq) return this.#base.offset + this.#sealed;
+    const c = this.#chunks[seq - this.#base.seq];
+    return c ? this.#base.offset + c.offset : undefined;
+  }
+
+  #toJob(c: SpoolChunk): SpoolChunk {
+    return { ...c, seq: c.seq + this.#base.seq, offset: c.offset + this.#base.offset };
   }
 
   #recover(): void {
@@ -106,7 +184,7 @@ export class LogSpool {
     }
     try {
       const acked = JSON.parse(readFileSync(join(this.dir, 'acked.json'), 'utf8')) as { seqs?: number[] };
-      for (const n of acked.seqs ?? []) if (n < this.#chunks.length) this.#acked.add(n);
+      for (const n of acked.seqs ?? []) if (n >= this.#base.seq && n < this.nextSeq) this.#acked.add(n);
     } catch {
       /* no or unreadable ack file: everything gets resent, which is safe */
     }
@@ -139,7 +217,7 @@ export class LogSpool {
     fdatasyncSync(this.#index);
     this.#chunks.push(chunk);
     this.#sealed = this.#written;
-    return chunk;
+    return this.#toJob(chunk);
   }
 
   /** write + seal: one chunk. */
@@ -150,27 +228,29 @@ export class LogSpool {
     return this.seal(stepIndex) as SpoolChunk;
   }
 
+  /** Reads a chunk as handed out by the spool (job-log seq/offset). */
   async read(chunk: SpoolChunk): Promise<Buffer> {
     const buf = Buffer.alloc(chunk.size);
-    const n = readSync(this.#log, buf, 0, chunk.size, chunk.offset);
+    const n = readSync(this.#log, buf, 0, chunk.size, chunk.offset - this.#base.offset);
     if (n !== chunk.size) throw new Error(`spool short read at seq ${chunk.seq}`);
     return buf;
   }
 
+  /** Sealed chunks, numbered in the job's log. */
   get chunks(): readonly SpoolChunk[] {
-    return this.#chunks;
+    return this.#chunks.map((c) => this.#toJob(c));
   }
-  /** Bytes in sealed chunks. */
+  /** Bytes in sealed chunks (of this spool, not of the job's whole log). */
   get totalBytes(): number {
     return this.#sealed;
   }
-  /** Last sealed seq, or -1 when empty. */
+  /** Last sealed seq; `base.seq - 1` (-1 for a spool from seq 0) when empty. */
   get lastSeq(): number {
-    return this.#chunks.length - 1;
+    return this.nextSeq - 1;
   }
 
   unacked(): SpoolChunk[] {
-    return this.#chunks.filter((c) => !this.#acked.has(c.seq));
+    return this.chunks.filter((c) => !this.#acked.has(c.seq));
   }
   isAcked(seq: number): boolean {
     return this.#acked.has(seq);
@@ -188,17 +268,27 @@ export class LogSpool {
     await this.markAcked([]);
   }
 
-  /** sha256 (hex) of all sealed bytes, for the finish call's integrity check. */
+  /** sha256 (hex) of all sealed bytes. */
   async sha256(): Promise<string> {
+    return (await this.digestFrom(this.#base.seq)).sha256;
+  }
+
+  /**
+   * Byte count and sha256 (hex) of the sealed chunks from `seq` on — the finish call's
+   * integrity check covers the claim's chunks, which may start after this spool's base.
+   */
+  async digestFrom(seq: number): Promise<{ bytes: number; sha256: string }> {
+    const local = Math.max(0, seq - this.#base.seq);
+    const from = local >= this.#chunks.length ? this.#sealed : this.#chunks[local]!.offset;
     const h = createHash('sha256');
     const buf = Buffer.alloc(1024 * 1024);
-    for (let pos = 0; pos < this.#sealed; ) {
+    for (let pos = from; pos < this.#sealed; ) {
       const n = readSync(this.#log, buf, 0, Math.min(buf.length, this.#sealed - pos), pos);
       if (n === 0) break;
       h.update(buf.subarray(0, n));
       pos += n;
     }
-    return h.digest('hex');
+    return { bytes: this.#sealed - from, sha256: h.digest('hex') };
   }
 
   async close(): Promise<void> {
