@@ -4,16 +4,30 @@
  * field, then fixed), the new job queued, cancelled from its page, the live log stream ending,
  * and the status filter on the list. Then a job driven by a protocol-level agent: its log
  * streams in live, its progress shows, a gated step shows what is approved, approving lets the
- * agent run it, and the stream ends with the job. Last, the live log across a Worker restart (the
- * stream drops) and a failed reconnect (HTTP 503, which makes EventSource give up): the page
- * reopens it after the last seq it has, and no line is lost or repeated.
+ * agent run it, and the stream ends with the job — all from the stream's status events, with the
+ * job read once on load and once after the approval, never polled. Last, the live log across a
+ * Worker restart (the stream drops) and a failed reconnect (HTTP 503, which makes EventSource give
+ * up): the page reopens it after the last seq it has, no line is lost or repeated, and the job
+ * is re-read once for the reconnect.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../worker/src/contracts';
 import { toChunks } from '../../worker/test/support/agent-client';
+import type { Page } from 'playwright-core';
 import { startAdminStack, type AdminStack } from './harness';
 
 let stack: AdminStack;
+
+/** Opens a job's page signed in, counting the page's `GET /api/jobs/:id` reads from the start. */
+async function openJobPage(jobId: string): Promise<{ page: Page; jobReads: string[] }> {
+  const page = await stack.signedInPage('/');
+  const jobReads: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'GET' && new URL(r.url()).pathname === `/api/jobs/${jobId}`) jobReads.push(r.url());
+  });
+  await page.goto(`${stack.server.url}/jobs/${jobId}`);
+  return { page, jobReads };
+}
 
 beforeAll(async () => {
   stack = await startAdminStack();
@@ -82,7 +96,7 @@ describe('jobs pages', () => {
   it('streams logs live, shows progress, and gates a step on approval', async () => {
     const agent = await stack.enrollAgent({ name: 'ui-agent' });
     const jobId = await stack.createJob('approval-selftest', { note: 'deploy v2' });
-    const page = await stack.signedInPage(`/jobs/${jobId}`);
+    const { page, jobReads } = await openJobPage(jobId);
     try {
       const heading = page.getByRole('heading', { name: /approval-selftest/ });
       await heading.locator('[data-status="queued"]').waitFor();
@@ -109,6 +123,13 @@ describe('jobs pages', () => {
       await approval.getByText(/Waiting for your approval/).waitFor();
       expect(await approval.textContent()).toContain('deploy v2');
       expect(await approval.textContent()).toMatch(/[0-9a-f]{64}/);
+      await heading.locator('[data-status="awaiting_approval"]').waitFor();
+      await page.getByTestId('step-0').locator('[data-status="succeeded"]').waitFor();
+      // Everything since the load came over the stream: the job was read once, and longer than
+      // the old 4 s poll interval later, still only once.
+      expect(jobReads).toHaveLength(1);
+      await page.waitForTimeout(5_000);
+      expect(jobReads).toHaveLength(1);
       await approval.getByRole('button', { name: 'Approve step 2' }).click();
       await approval.getByRole('button', { name: 'Yes, approve' }).click();
       await page.getByRole('status').getByText('Step “Apply (needs approval)” approved.').waitFor();
@@ -124,7 +145,9 @@ describe('jobs pages', () => {
 
       await page.getByTestId('log-state').getByText(/has finished/).waitFor();
       expect(await log.textContent()).toBe(lines.join(''));
-      await heading.locator('[data-status="succeeded"]').waitFor({ timeout: 15_000 });
+      await heading.locator('[data-status="succeeded"]').waitFor();
+      // One read on load, one after the approve action; the rest came from status events.
+      expect(jobReads).toHaveLength(2);
     } finally {
       await page.close();
     }
@@ -133,7 +156,7 @@ describe('jobs pages', () => {
   it('keeps the live log whole across a dropped stream and a failed reconnect', async () => {
     const agent = await stack.enrollAgent({ name: 'drop-agent' });
     const jobId = await stack.createJob('agent-selftest', { lines: 1 });
-    const page = await stack.signedInPage(`/jobs/${jobId}`);
+    const { page, jobReads } = await openJobPage(jobId);
     try {
       const opened: Array<{ url: string; lastEventId: string | undefined }> = [];
       page.on('request', async (r) => {
@@ -164,6 +187,9 @@ describe('jobs pages', () => {
       expect(await log.textContent()).toBe(lines.join(''));
       // The page's own reopen asked for what came after the last line it had.
       expect(opened.some((o) => o.url.includes('after=1&'))).toBe(true);
+      // The reconnect re-read the job once (changes may have gone by while it was down).
+      await expect.poll(() => jobReads.length).toBe(2);
+      await page.getByRole('heading', { name: /agent-selftest/ }).locator('[data-status="running"]').waitFor();
     } finally {
       await page.close();
     }

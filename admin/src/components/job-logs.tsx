@@ -1,13 +1,15 @@
 /**
  * @module
  * A job's log, live: reads the SSE stream `GET /api/jobs/:id/logs/stream` (events `chunk`, id =
- * seq, and `end`). The browser's EventSource reconnects by itself with Last-Event-ID; when it
- * gives up (an HTTP error closes it for good) we reopen it with backoff and `?after=<last seq>`,
- * so a drop never loses or repeats a line. "Follow" keeps the view at the bottom; scrolling up
- * turns it off.
+ * seq, `status` and `end`; contracts/jobs.ts). The browser's EventSource reconnects by itself with
+ * Last-Event-ID; when it gives up (an HTTP error closes it for good) we reopen it with backoff and
+ * `?after=<last seq>`, so a drop never loses or repeats a line. `status` events go to the page
+ * (`onStatus`), which keeps the job current from them instead of polling; `onReconnect` tells it
+ * a connection came back, since changes may have gone by while it was down. "Follow" keeps the
+ * view at the bottom; scrolling up turns it off.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { LogChunkInfo } from '../../../worker/src/contracts';
+import type { JobStatusEvent, LogChunkInfo } from '../../../worker/src/contracts';
 import { client } from '../api';
 
 type StreamState = 'connecting' | 'live' | 'reconnecting' | 'ended';
@@ -19,14 +21,21 @@ const STATE_TEXT: Record<StreamState, string> = {
   ended: 'The job has finished; this is the whole log.',
 };
 
-export function JobLogs({ jobId, onActivity }: { jobId: string; onActivity?: (ended: boolean) => void }) {
+export interface JobLogsProps {
+  jobId: string;
+  onStatus?: (status: JobStatusEvent) => void;
+  onReconnect?: () => void;
+}
+
+export function JobLogs({ jobId, onStatus, onReconnect }: JobLogsProps) {
   const [text, setText] = useState('');
   const [state, setState] = useState<StreamState>('connecting');
   const [follow, setFollow] = useState(true);
   const [lines, setLines] = useState(0);
   const pre = useRef<HTMLPreElement>(null);
-  const activity = useRef(onActivity);
-  activity.current = onActivity;
+  // Latest callbacks without reopening the stream when the page re-renders.
+  const handlers = useRef({ onStatus, onReconnect });
+  handlers.current = { onStatus, onReconnect };
 
   useEffect(() => {
     let lastSeq = -1;
@@ -35,6 +44,7 @@ export function JobLogs({ jobId, onActivity }: { jobId: string; onActivity?: (en
     let delay = 1000;
     let stopped = false;
     let buffer = '';
+    let opened = false;
 
     const open = () => {
       const url = client.api.jobs[':id'].logs.stream.$url({ param: { id: jobId }, query: { after: String(lastSeq), limit: '500' } });
@@ -42,7 +52,12 @@ export function JobLogs({ jobId, onActivity }: { jobId: string; onActivity?: (en
       source.onopen = () => {
         delay = 1000;
         setState('live');
+        if (opened) handlers.current.onReconnect?.();
+        opened = true;
       };
+      source.addEventListener('status', (ev) => {
+        handlers.current.onStatus?.(JSON.parse((ev as MessageEvent<string>).data) as JobStatusEvent);
+      });
       source.addEventListener('chunk', (ev) => {
         const chunk = JSON.parse((ev as MessageEvent<string>).data) as LogChunkInfo;
         if (chunk.seq <= lastSeq) return; // a resent chunk after a reconnect
@@ -50,13 +65,11 @@ export function JobLogs({ jobId, onActivity }: { jobId: string; onActivity?: (en
         buffer += chunk.data;
         setText(buffer);
         setLines((n) => n + (chunk.data.match(/\n/g)?.length ?? 0));
-        activity.current?.(false);
       });
       source.addEventListener('end', () => {
         stopped = true;
         source?.close();
         setState('ended');
-        activity.current?.(true);
       });
       source.onerror = () => {
         if (stopped) return;

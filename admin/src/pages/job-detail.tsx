@@ -2,11 +2,12 @@
  * @module
  * /jobs/:id: status, timings, the agent holding it, progress, steps (status, attempts, timings,
  * outputs), approvals for gated steps (showing exactly what is approved: the step, the params
- * and the params hash the approval binds to), cancel, retry, and the live log. The detail
- * refreshes when the log stream reports activity, and every few seconds while the job is active.
+ * and the params hash the approval binds to), cancel, retry, and the live log. The detail is read
+ * once; after that the log stream's `status` events keep it current (no polling), with one
+ * re-read when the stream reconnects and after each action here.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { JobDetail, JobStepInfo } from '../../../worker/src/contracts';
+import type { JobDetail, JobStatusEvent, JobStepInfo } from '../../../worker/src/contracts';
 import { client, unwrap } from '../api';
 import { useAsync } from '../components/use-async';
 import { ErrorBanner, StatusLine } from '../components/error-banner';
@@ -20,37 +21,34 @@ import { elapsed, errorMessage } from '../components/format';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'needs_attention']);
 
+/** The read detail with the latest live status laid over it (steps matched by index). */
+function withStatus(j: JobDetail, live: JobStatusEvent | null): JobDetail {
+  if (!live) return j;
+  const { awaitingApproval: _gate, steps, ...moving } = live;
+  return { ...j, ...moving, steps: j.steps.map((s) => ({ ...s, ...steps.find((n) => n.index === s.index) })) };
+}
+
 export function JobDetailPage({ id }: { id: string }) {
   const job = useAsync(() => unwrap(client.api.jobs[':id'].$get({ param: { id } })), [id]);
   const [actionError, setActionError] = useState<unknown>(null);
   const [status, setStatus] = useState<string | null>(null);
-  const j = job.data;
+  // The newest status event wins over the read detail: the stream sends one on every change,
+  // so a read that raced ahead of it is caught up by the next event.
+  const [live, setLive] = useState<JobStatusEvent | null>(null);
+  // A retry makes a finished job live again: reopen the (ended) stream for it.
+  const [streamGen, setStreamGen] = useState(0);
+  const liveRef = useRef(live);
+  liveRef.current = live;
+  useEffect(() => setLive(null), [id]);
+  const j = job.data ? withStatus(job.data, live) : undefined;
   const active = j ? !TERMINAL.has(j.status) : false;
 
-  // The log stream only carries chunks and the end, so step moves (e.g. a gate reached) are
-  // picked up by a light poll while the job is active and the tab is visible.
-  useEffect(() => {
-    if (!active) return;
-    const t = window.setInterval(() => {
-      if (document.visibilityState === 'visible') void job.reload();
-    }, 4000);
-    return () => clearInterval(t);
-  }, [active, job.reload]);
-
-  // Log activity means the job moved: refresh the detail, at most every 1.5 s however chatty the log.
-  const pending = useRef<number | undefined>(undefined);
-  useEffect(() => () => clearTimeout(pending.current), []);
-  const onLogActivity = (ended: boolean) => {
-    if (ended) {
-      clearTimeout(pending.current);
-      pending.current = undefined;
-      void job.reload();
-      return;
-    }
-    pending.current ??= window.setTimeout(() => {
-      pending.current = undefined;
-      void job.reload();
-    }, 1500);
+  // A fresh read supersedes the status events received before it started, not those that
+  // arrived while it was in flight (they may be newer than what it read).
+  const refresh = async () => {
+    const before = liveRef.current;
+    job.setData(await unwrap(client.api.jobs[':id'].$get({ param: { id } })));
+    setLive((cur) => (cur === before ? null : cur));
   };
 
   const act = async (what: string, call: () => Promise<unknown>) => {
@@ -58,7 +56,7 @@ export function JobDetailPage({ id }: { id: string }) {
     try {
       await call();
       setStatus(what);
-      await job.reload();
+      await refresh();
     } catch (err) {
       setActionError(err);
     }
@@ -102,7 +100,13 @@ export function JobDetailPage({ id }: { id: string }) {
               danger={false}
               confirmLabel="Yes, run it again"
               question="Steps that succeeded stay done; the rest run again."
-              onConfirm={() => act('Queued again.', () => unwrap(client.api.jobs[':id'].retry.$post({ param: { id } })))}
+              onConfirm={() =>
+                act('Queued again.', async () => {
+                  await unwrap(client.api.jobs[':id'].retry.$post({ param: { id } }));
+                  setLive(null);
+                  setStreamGen((n) => n + 1);
+                })
+              }
             />
           )}
         </div>
@@ -148,7 +152,7 @@ export function JobDetailPage({ id }: { id: string }) {
         <summary>Parameters</summary>
         <JsonView value={j.params} label="Job parameters" />
       </details>
-      <JobLogs jobId={id} onActivity={onLogActivity} />
+      <JobLogs key={`${id}:${streamGen}`} jobId={id} onStatus={setLive} onReconnect={() => void refresh().catch(() => undefined)} />
     </section>
   );
 }
