@@ -14,6 +14,7 @@ import {
   HeartbeatResponse,
   JobFinishResponse,
   LogsResponse,
+  ReleaseResponse,
   StepFinishResponse,
   StepStartResponse,
   TokenRotateResponse,
@@ -22,6 +23,7 @@ import {
   type HeartbeatRequest,
   type JobFinishRequest,
   type LogsRequest,
+  type ReleaseRequest,
   type StepFinishRequest,
   type StepStartRequest,
 } from '../../worker/src/contracts/agent-protocol';
@@ -146,6 +148,9 @@ export class AgentClient {
   }
   finish(jobId: string, req: JobFinishRequest) {
     return this.#call(`/jobs/${enc(jobId)}/finish`, req, JobFinishResponse);
+  }
+  release(jobId: string, req: ReleaseRequest) {
+    return this.#call(`/jobs/${enc(jobId)}/release`, req, ReleaseResponse);
   }
   rotateToken() {
     return this.#call('/token/rotate', {}, TokenRotateResponse);

@@ -64,7 +64,10 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
   let current: Progress = {};
   const backoff = () => new Backoff(config.backoffMinMs, config.backoffMaxMs);
 
-  const spool = await LogSpool.open(state.spoolDir(job.id), config.logChunkBytes);
+  // The claim's log continues where the worker's stored log ends (another agent may have
+  // written the part before); absent from older workers → 0, the whole-log numbering.
+  const logStart = { seq: job.logNextSeq ?? 0, offset: job.logNextOffset ?? 0 };
+  const spool = await LogSpool.openAt(state.spoolDir(job.id), config.logChunkBytes, logStart);
   const redactor = new Redactor(jobSecrets(config, job));
   let uploader!: LogUploader;
   const log = new JobLog({
@@ -123,6 +126,17 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
     });
   let saving: Promise<void> = Promise.resolve();
   const save = () => (saving = saving.then(() => state.save(held), () => state.save(held)));
+  const release = async (): Promise<boolean> => {
+    // Not bounded by the hard stop: a second signal during the stop should not keep the job leased.
+    const limit = timeoutSignal(5_000);
+    try {
+      await withRetry('job release', () => client.release(job.id, { leaseToken: lease.token, attempt: lease.attempt }), { backoff: backoff(), signal: limit, logger });
+      return true;
+    } catch (err) {
+      logger.warn(`job ${job.id}: could not release the job (${(err as Error).message}); its lease will expire instead`);
+      return false;
+    }
+  };
   const def = getJobKind(job.kind);
   const done = new Set<number>([...held.done, ...job.steps.filter((s) => s.status === 'succeeded').map((s) => s.index)]);
 
@@ -219,10 +233,19 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
       return 'awaiting_approval';
     }
     if (outcome.type === 'stopped' || ctl.signal.reason === AGENT_STOP) {
-      // Graceful stop (or a hard stop that interrupted a step): leave the job resumable.
-      logger.info(`job ${job.id}: agent stopping; the job stays resumable`);
+      // Graceful stop (or a hard stop that interrupted a step): hand the job back at once
+      // rather than holding it until the lease runs out — but only once the log is all up, so
+      // nothing written here is left behind. If either fails, keep the claim: a restart within
+      // the lease resumes it, and otherwise the worker's lease expiry requeues it.
       await log.flush();
-      await uploader.drain(timeoutSignal(5_000));
+      const uploaded = await uploader.drain(timeoutSignal(5_000));
+      if (uploaded && (await release())) {
+        logger.info(`job ${job.id}: agent stopping; released the job so another agent can take it now`);
+        await state.clear();
+        await spool.destroy();
+      } else {
+        logger.info(`job ${job.id}: agent stopping; the job stays resumable (lease kept until it expires)`);
+      }
       return 'stopped';
     }
 
@@ -232,12 +255,14 @@ export async function runSession(held: HeldJob, d: SessionDeps): Promise<Session
     for (let round = 0; ; round++) {
       await uploader.drain(anySignal(finished.signal, d.hardStop));
       if (lost) throw lost;
+      // The integrity check covers this claim's chunks only (from logNextSeq on).
+      const digest = await spool.digestFrom(logStart.seq);
       const r = await call('job finish', async () =>
         client.finish(job.id, {
           leaseToken: lease.token,
           status,
-          totalBytes: spool.totalBytes,
-          sha256: await spool.sha256(),
+          totalBytes: digest.bytes,
+          sha256: digest.sha256,
           lastSeq: spool.lastSeq,
           ...(outcome.error ? { error: { message: outcome.error.message.slice(0, 4000), ...(outcome.error.code ? { code: outcome.error.code } : {}) } } : {}),
         }),

@@ -74,6 +74,45 @@ describe('agent resilience', () => {
     }
   }, 90_000);
 
+  it('kill -9 mid-step, then a DIFFERENT agent takes over: the log keeps both agents\' lines, in order', async () => {
+    const a = await e.enroll(['takeover']);
+    const b = await e.enroll(['takeover']);
+    const first = await a.start();
+    const id = await e.h.createJob('agent-selftest', { lines: 40, lineDelayMs: 100 }, ['takeover']);
+    const count = async () => (await e.logs(id)).match(/^selftest line /gm)?.length ?? 0;
+    await expect.poll(count, { timeout: 15_000, interval: 100 }).toBeGreaterThanOrEqual(5);
+    process.kill(first.child.pid!, 'SIGKILL'); // mid idempotent `emit`, some lines already uploaded
+    await first.exited;
+
+    const second = await b.start(); // its own config dir: no spool, no state of A's
+    try {
+      const job = await e.waitFor(id, (j) => ['succeeded', 'failed', 'needs_attention'].includes(j.status), 60_000);
+      expect(job.status).toBe('succeeded');
+      expect(second.stderr()).toMatch(new RegExp(`claimed job ${id} \\(agent-selftest, attempt 2\\)`));
+      const logs = await e.logs(id);
+      // A's part (up to B's step header) then B's full run: both in order, nothing overwritten.
+      const split = logs.indexOf('--- step 1/3 emit', logs.indexOf('--- step 1/3 emit') + 1);
+      expect(split).toBeGreaterThan(0);
+      const numbers = (text: string) => [...text.matchAll(/^selftest line (\d+)\/40$/gm)].map((m) => Number(m[1]));
+      const fromA = numbers(logs.slice(0, split));
+      expect(fromA.length).toBeGreaterThanOrEqual(5);
+      expect(fromA).toEqual(Array.from({ length: fromA.length }, (_, i) => i + 1));
+      expect(numbers(logs.slice(split))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(job.logSha256).toBe(sha256(logs));
+      expect(job.logBytes).toBe(Buffer.byteLength(logs));
+      // Stored chunks: seq 0..n-1 with contiguous byte offsets across both claims.
+      const rows = (await e.h.db.raw.query<{ seq: number; offset: string; data: string }>('SELECT seq, "offset", data FROM job_logs WHERE job_id = $1 ORDER BY seq', [id])).rows;
+      let offset = 0;
+      rows.forEach((c, i) => {
+        expect(c.seq).toBe(i);
+        expect(Number(c.offset)).toBe(offset);
+        offset += Buffer.byteLength(c.data);
+      });
+    } finally {
+      await stopAgent(second);
+    }
+  }, 90_000);
+
   it('worker unreachable for a while: no log line is lost (count and sha256 match)', async () => {
     const a = await e.enroll(['outage'], { server: proxy.url });
     const p = await a.start();
@@ -99,7 +138,7 @@ describe('agent resilience', () => {
     }
   }, 90_000);
 
-  it('first SIGTERM lets the running step finish, then the daemon stops; the job stays resumable', async () => {
+  it('first SIGTERM lets the running step finish, then the daemon releases the job and stops', async () => {
     const a = await e.enroll(['graceful']);
     const p = await a.start();
     const id = await e.h.createJob('agent-selftest', { lines: 1, emitMs: 1500 }, ['graceful']);
@@ -107,9 +146,13 @@ describe('agent resilience', () => {
     p.child.kill('SIGTERM');
     const r = await Promise.race([p.exited, sleep(20_000).then(() => null)]);
     expect(r?.code).toBe(0);
+    expect(p.stderr()).toContain('released the job so another agent can take it now');
+    // Queued again the moment the daemon exits, not a lease TTL later; the finished step stays done.
     const job = await e.job(id);
+    expect(job.status).toBe('queued');
     expect(job.steps[0].status).toBe('succeeded');
     expect(job.steps[1].status).toBe('pending');
+    expect(await e.logs(id)).toContain('--- step 1/3 emit'); // the log went up before the release
     // A new daemon picks it up again and finishes it.
     const again = await a.start();
     try {
@@ -133,7 +176,7 @@ describe('agent resilience', () => {
     expect(r?.code).toBe(0);
     expect(alive(pid)).toBe(false);
     expect(p.stderr()).toContain('second stop signal: cancelling the running step');
-    // The step was interrupted, not failed: the job is left for the lease to decide (idempotent → requeued).
+    // The step was interrupted, not failed: released as lease expiry would decide (idempotent → requeued).
     const job = await e.waitFor(id, (j) => j.status === 'queued', 30_000);
     expect(job.steps[0].status).toBe('pending');
   }, 90_000);
