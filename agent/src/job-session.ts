@@ -8,6 +8,10 @@
  * are skipped and an idempotent step that was running is run again; a non-idempotent step that
  * was running is NOT re-run — the session uploads a note and lets the lease lapse, so the worker
  * moves the job to needs_attention.
+ *
+ * The log continues where the claim says the worker's stored log ends (logNextSeq), so taking
+ * over a job another agent logged to appends to its log; the finish digest covers this claim's
+ * chunks. A graceful stop uploads the log, then releases the job so it is requeued at once.
  */
 import { LEASE_TTL_MS, MAX_WAIT_MS, type ClaimedJob, type Progress } from '../../worker/src/contracts/agent-protocol';
 import { getJobKind } from '../../worker/src/contracts/job-kinds';
