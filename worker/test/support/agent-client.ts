@@ -62,6 +62,18 @@ export class TestAgentClient {
     return this.call('/wait', waitMs === undefined ? {} : { waitMs }, signal ? { signal } : {});
   }
 
+  /**
+   * The claim a parked long-poll is expected to get, polling again (bounded) as the real agent
+   * does: the server caps a long-poll (1–2 s in the harnesses), and on a loaded machine the
+   * event that makes the job claimable can land after the first poll has ended.
+   */
+  async nextJob(first: Promise<Reply<WaitResponse>>, rounds = 10): Promise<NonNullable<WaitResponse['job']>> {
+    let job = (await first).body.job;
+    for (let i = 0; !job && i < rounds; i++) job = (await this.wait()).body.job;
+    if (!job) throw new Error(`no job was offered within ${rounds + 1} long-polls`);
+    return job;
+  }
+
   heartbeat(job: ClaimedJob, extra: Record<string, unknown> = {}): Promise<Reply<HeartbeatResponse>> {
     return this.call(`/jobs/${job.id}/heartbeat`, { leaseToken: job.leaseToken, ...extra });
   }

@@ -41,8 +41,7 @@ describe('an idle agent', () => {
     const parked = agent.wait(5_000);
     await new Promise((r) => setTimeout(r, 300));
     const id = await h.createJob('agent-selftest', {}, ['home']);
-    const got = await parked;
-    expect(got.body.job?.id).toBe(id);
+    expect((await agent.nextJob(parked)).id).toBe(id);
     expect(await counter.count()).toBeGreaterThan(before);
   });
 });

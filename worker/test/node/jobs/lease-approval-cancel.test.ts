@@ -94,7 +94,7 @@ describe('approval gate', () => {
     expect(ok.status).toBe(200);
     expect(ok.body.approval).toMatchObject({ stepIndex: 1, paramsHash: d.body.steps[1].paramsHash, approvedBy: expect.stringMatching(/^token:/) });
     expect((await h.admin(`/jobs/${id}/approve`, { json: { step: 1 } })).status).toBe(409); // duplicate
-    const again = (await parked).body.job!;
+    const again = await a.nextJob(parked);
     expect(again).toMatchObject({ id, attempt: 2 });
     expect(again.approvals[0]).toMatchObject({ stepIndex: 1 });
     expect((await a.startStep(again, 1)).body.status).toBe('ok');

@@ -136,7 +136,7 @@ describe('release on graceful stop', () => {
     await new Promise((r) => setTimeout(r, 200));
     const rel = await a.release(job);
     expect(rel).toMatchObject({ status: 200, body: { ok: true, status: 'queued', cancelRequested: false } });
-    const next = (await parked).body.job;
+    const next = await b.nextJob(parked);
     expect(next).toMatchObject({ id, attempt: 2, logNextSeq: 2 });
     expect(next!.steps.map((s) => s.status)).toEqual(['succeeded', 'pending', 'pending']);
 
