@@ -46,3 +46,23 @@ export function timingSafeEqual(a: string, b: string): boolean {
   for (let i = 0; i < n; i++) diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
   return diff === 0;
 }
+
+/** Crockford's base32: no I, L, O or U, so codes read aloud or retyped survive. */
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * A one-time code a person types, e.g. `7K3QX-M2P9A-WD4TF-H8NBC` (5 bits a character: 100 bits
+ * by default). It never starts with "-", so `--code CODE` always parses on a command line.
+ */
+export function randomCode(groups = 4, groupLength = 5): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(groups * groupLength));
+  const chars = [...bytes].map((b) => CROCKFORD[b & 31]!); // 32 divides 256: no modulo bias
+  const out: string[] = [];
+  for (let g = 0; g < groups; g++) out.push(chars.slice(g * groupLength, (g + 1) * groupLength).join(''));
+  return out.join('-');
+}
+
+/** The canonical form of a typed code: case, separators and look-alike letters don't matter. */
+export function normalizeCode(input: string): string {
+  return input.toUpperCase().replace(/[^0-9A-Z]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+}

@@ -9,7 +9,7 @@ import type { DbOrTx } from '../../db/client';
 import { agentEnrollments, agents } from '../../db/schema';
 import { ENROLLMENT_TTL_MS, type EnrollRequest } from '../../contracts';
 import { AppError } from '../../errors';
-import { newId, randomSecret, sha256Hex } from '../../lib/crypto';
+import { newId, normalizeCode, randomCode, randomSecret, sha256Hex } from '../../lib/crypto';
 
 export const AGENT_TOKEN_PREFIX = 'pxa_';
 
@@ -18,9 +18,9 @@ export function newAgentToken(): string {
 }
 
 export async function createEnrollment(db: DbOrTx, input: { createdBy: string; serverUrl: string }): Promise<{ code: string; expiresAt: string; command: string }> {
-  const code = randomSecret(15);
+  const code = randomCode();
   const expiresAt = new Date(Date.now() + ENROLLMENT_TTL_MS);
-  await db.insert(agentEnrollments).values({ id: newId('enr'), codeHash: await sha256Hex(code), createdBy: input.createdBy, expiresAt });
+  await db.insert(agentEnrollments).values({ id: newId('enr'), codeHash: await sha256Hex(normalizeCode(code)), createdBy: input.createdBy, expiresAt });
   return { code, expiresAt: expiresAt.toISOString(), command: `plexops-agent enroll --server ${input.serverUrl} --code ${code}` };
 }
 
@@ -32,7 +32,7 @@ export interface EnrolledAgent {
 }
 
 export async function enrollAgent(db: DbOrTx, input: Required<Pick<EnrollRequest, 'code' | 'name' | 'version' | 'hostname'>> & { tags: string[] }): Promise<EnrolledAgent> {
-  const codeHash = await sha256Hex(input.code);
+  const codeHash = await sha256Hex(normalizeCode(input.code));
   const [row] = await db.select().from(agentEnrollments).where(eq(agentEnrollments.codeHash, codeHash));
   if (!row) throw new AppError('UNAUTHORIZED', 'This enrollment code is not valid. Create a new one in the admin (Agents → Enroll).');
   if (row.usedAt) throw new AppError('UNAUTHORIZED', 'This enrollment code was already used. Create a new one in the admin.');

@@ -3,7 +3,7 @@
  * enrollment, versioning, auth, claim races, fencing, step/log/finish idempotency and gaps.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../../src/lib/crypto';
+import { normalizeCode, sha256Hex } from '../../../src/lib/crypto';
 import { startJobsHarness, type JobsHarness } from '../../support/jobs-fixtures';
 import { TestAgentClient, toChunks } from '../../support/agent-client';
 
@@ -36,12 +36,19 @@ describe('enrollment', () => {
     expect(again.body.error.message).toMatch(/already used/);
   });
 
+  it('codes are typable: never start with "-", and case or separators do not matter', async () => {
+    const code = await newCode();
+    expect(code).toMatch(/^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/);
+    const r = await new TestAgentClient(h.server.url).enroll(code.toLowerCase().replace(/-/g, ' '));
+    expect(r.status).toBe(201);
+  });
+
   it('refuses a bad or expired code', async () => {
     const bad = await new TestAgentClient(h.server.url).enroll('not-a-real-code');
     expect(bad.status).toBe(401);
     expect(bad.body.error.code).toBe('UNAUTHORIZED');
     const code = await newCode();
-    await h.db.raw.query(`UPDATE agent_enrollments SET expires_at = now() - interval '1 second' WHERE code_hash = $1`, [await sha256Hex(code)]);
+    await h.db.raw.query(`UPDATE agent_enrollments SET expires_at = now() - interval '1 second' WHERE code_hash = $1`, [await sha256Hex(normalizeCode(code))]);
     const expired = await new TestAgentClient(h.server.url).enroll(code);
     expect(expired.status).toBe(401);
     expect(expired.body.error.message).toMatch(/expired/);
