@@ -6,40 +6,19 @@
  * filters, and turning sync off.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, variant, type Payload } from '../../worker/test/fixtures/plex';
+import { OFFICE_UK, OFFICE_US, officeEpisode } from '../../worker/test/fixtures/plex/the-office';
 import { startTmdbSim, type TmdbSim } from '../../worker/test/sims/tmdb';
 import { startAdminStack, type AdminStack } from './harness';
 
 let stack: AdminStack;
 let sim: TmdbSim;
 
-const office = (id: number, year: number, tvdbId: number) => ({
-  id,
-  name: 'The Office',
-  firstAirDate: `${year}-03-24`,
-  tvdbId,
-  seasons: [{ number: 1, episodes: [{ number: 1, name: 'Pilot' }, { number: 2, name: 'Diversity Day' }] }],
-});
 
-/** New agent, no Guid[] and no year: the matcher cannot choose between the two shows. */
-function officeEpisode(n: number): Payload {
-  return variant(fixture('episode-new-agent-no-guids.scrobble'), {
-    ratingKey: `office-${n}`,
-    grandparentRatingKey: 'office',
-    grandparentGuid: 'plex://show/5d9c086fe9d5a1001f4d6a8e',
-    guid: `plex://episode/office-${n}`,
-    grandparentTitle: 'The Office',
-    title: n === 1 ? 'Pilot' : 'Diversity Day',
-    parentIndex: 1,
-    index: n,
-    year: null,
-  });
-}
 
 beforeAll(async () => {
   sim = await startTmdbSim();
-  sim.addShow(office(2316, 2005, 73244));
-  sim.addShow(office(2996, 2001, 78107));
+  sim.addShow(OFFICE_US);
+  sim.addShow(OFFICE_UK);
   stack = await startAdminStack({ TMDB_URL: sim.url });
 });
 afterAll(async () => {

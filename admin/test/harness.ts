@@ -14,6 +14,7 @@ import { TestAgentClient } from '../../worker/test/support/agent-client';
 import { createAdminToken } from '../../worker/src/services/auth/admin-tokens';
 import { createSignInLink } from '../../worker/src/services/auth/sign-in-links';
 import { chromiumAvailable, launchBrowser } from './browser';
+import { adminHttp } from '../../worker/test/support/admin-http';
 
 /** A fixed 32-byte AES key (base64) for test databases only. */
 export const TEST_SECRETS_KEY = btoa(String.fromCharCode(...Array.from({ length: 32 }, (_, i) => (i * 29 + 7) & 0xff)));
@@ -68,23 +69,7 @@ export async function startAdminStack(extraVars: Record<string, string> = {}): P
     const { token } = await createAdminToken(db.db, 'test');
     const url = server.url;
 
-    const admin: AdminStack['admin'] = async (path, init = {}) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-      if (init.json !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(`${url}/api${path}`, {
-        method: init.method ?? (init.json !== undefined ? 'POST' : 'GET'),
-        headers,
-        ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
-      });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // not JSON
-      }
-      return { status: res.status, body };
-    };
+    const admin: AdminStack['admin'] = adminHttp(url, token);
 
     const stack: AdminStack = {
       db,

@@ -8,6 +8,7 @@ import { createTestDb, type TestDb } from './test-db';
 import { startWorkerdServer, type WorkerdServer } from './workerd-server';
 import { wsProxyAddress } from './test-env';
 import { TestAgentClient } from './agent-client';
+import { adminHttp } from './admin-http';
 
 export interface JobsHarness {
   db: TestDb;
@@ -32,23 +33,7 @@ export async function startJobsHarness(vars: Record<string, string> = {}): Promi
     ...vars,
   });
   const { token: adminToken } = await createAdminToken(db.db, 'test');
-  const admin: JobsHarness['admin'] = async (path, init = {}) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${adminToken}`, ...init.headers };
-    if (init.json !== undefined || init.raw !== undefined) headers['content-type'] ??= 'application/json';
-    const res = await fetch(`${server.url}/api${path}`, {
-      method: init.method ?? (init.json !== undefined || init.raw !== undefined ? 'POST' : 'GET'),
-      headers,
-      ...(init.raw !== undefined ? { body: init.raw } : init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON
-    }
-    return { status: res.status, body };
-  };
+  const admin: JobsHarness['admin'] = adminHttp(server.url, adminToken);
   return {
     db,
     server,

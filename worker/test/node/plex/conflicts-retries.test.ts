@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, variant, type Payload } from '../../fixtures/plex';
+import { fixture, variant } from '../../fixtures/plex';
+import { OFFICE_UK, OFFICE_US, officeEpisode } from '../../fixtures/plex/the-office';
 import { startTmdbSim, type TmdbSim } from '../../sims/tmdb';
 import { createLogger } from '../../../src/lib/logger';
 import { createProcessDeps } from '../../../src/services/webhooks/deps';
@@ -10,18 +11,11 @@ let h: Harness;
 let sim: TmdbSim;
 const logs: string[] = [];
 
-const office = (id: number, year: number, tvdbId: number) => ({
-  id,
-  name: 'The Office',
-  firstAirDate: `${year}-03-24`,
-  tvdbId,
-  seasons: [{ number: 1, episodes: [{ number: 1, name: 'Pilot' }, { number: 2, name: 'Diversity Day' }] }],
-});
 
 beforeAll(async () => {
   sim = await startTmdbSim();
-  sim.addShow(office(2316, 2005, 73244));
-  sim.addShow(office(2996, 2001, 78107));
+  sim.addShow(OFFICE_US);
+  sim.addShow(OFFICE_UK);
   h = await createHarness({ TMDB_URL: sim.url }, { tmdbApiKey: sim.apiKey, rateLimitPerMinute: 10_000 });
 });
 afterAll(async () => {
@@ -29,21 +23,6 @@ afterAll(async () => {
   await sim?.close();
 });
 
-/** The Office, new agent, no Guid[] and no year: two TMDB shows fit equally well. */
-function officeEpisode(n: number, event = 'media.scrobble'): Payload {
-  const p = variant(fixture('episode-new-agent-no-guids.scrobble'), {
-    ratingKey: `office-${n}`,
-    grandparentRatingKey: 'office',
-    grandparentGuid: 'plex://show/5d9c086fe9d5a1001f4d6a8e',
-    guid: `plex://episode/office-${n}`,
-    grandparentTitle: 'The Office',
-    title: n === 1 ? 'Pilot' : 'Diversity Day',
-    parentIndex: 1,
-    index: n,
-    year: null,
-  });
-  return { ...p, event };
-}
 
 describe('conflict → waiting → resolved → applied', () => {
   it('parks events on the conflict and applies them when a person decides', async () => {
