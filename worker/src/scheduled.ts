@@ -5,7 +5,7 @@
  */
 import type { Bindings } from './env';
 import { RuntimeConfig } from './env';
-import { createDb } from './db/client';
+import { openDb } from './db/client';
 import { createLogger } from './lib/logger';
 import { deleteExpiredSessions } from './services/auth/sessions';
 import { runWebhookHousekeeping } from './services/webhooks/retention';
@@ -17,7 +17,7 @@ export async function runScheduled(env: Bindings, ctx: ExecutionContext): Promis
     logger.error('scheduled run skipped: bad environment', { issues: cfg.error.issues.map((i) => i.message) });
     return;
   }
-  const handle = createDb({ url: cfg.data.DATABASE_URL, ...(cfg.data.DB_WS_PROXY ? { wsProxy: cfg.data.DB_WS_PROXY } : {}) });
+  const handle = openDb(cfg.data);
   try {
     await deleteExpiredSessions(handle.db);
     logger.info('webhook housekeeping', { ...(await runWebhookHousekeeping(handle.db, env, logger)) });

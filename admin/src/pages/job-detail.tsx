@@ -8,6 +8,8 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JobDetail, JobStatusEvent, JobStepInfo } from '../../../worker/src/contracts';
+// The zod-free module: the admin bundle carries no zod.
+import { isTerminalJobStatus } from '../../../worker/src/contracts/job-status';
 import { client, unwrap } from '../api';
 import { useAsync } from '../components/use-async';
 import { ErrorBanner, StatusLine } from '../components/error-banner';
@@ -19,7 +21,6 @@ import { JsonView } from '../components/json-view';
 import { JobLogs } from '../components/job-logs';
 import { elapsed, errorMessage } from '../components/format';
 
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'needs_attention']);
 
 /** The read detail with the latest live status laid over it (steps matched by index). */
 function withStatus(j: JobDetail, live: JobStatusEvent | null): JobDetail {
@@ -41,7 +42,7 @@ export function JobDetailPage({ id }: { id: string }) {
   liveRef.current = live;
   useEffect(() => setLive(null), [id]);
   const j = job.data ? withStatus(job.data, live) : undefined;
-  const active = j ? !TERMINAL.has(j.status) : false;
+  const active = j ? !isTerminalJobStatus(j.status) : false;
 
   // A fresh read supersedes the status events received before it started, not those that
   // arrived while it was in flight (they may be newer than what it read).

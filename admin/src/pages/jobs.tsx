@@ -5,6 +5,8 @@
  */
 import { useState } from 'preact/hooks';
 import type { JobStatus, JobSummary } from '../../../worker/src/contracts';
+// The zod-free module: the admin bundle carries no zod.
+import { JOB_STATUSES } from '../../../worker/src/contracts/job-status';
 import { client, unwrap } from '../api';
 import { PagedTable } from '../components/data-table';
 import { usePaged } from '../components/use-async';
@@ -14,7 +16,6 @@ import { elapsed } from '../components/format';
 import { JobNewPage } from './job-new';
 import { JobDetailPage } from './job-detail';
 
-const STATUSES: JobStatus[] = ['queued', 'claimed', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled', 'needs_attention'];
 
 export function JobsPage({ path }: { path: string }) {
   if (path === '/jobs/new') return <JobNewPage />;
@@ -41,7 +42,7 @@ function JobList() {
         <label for="job-status">Status</label>
         <select id="job-status" value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value as JobStatus | '')}>
           <option value="">All</option>
-          {STATUSES.map((s) => (
+          {JOB_STATUSES.map((s) => (
             <option key={s} value={s}>
               {s.replace(/_/g, ' ')}
             </option>

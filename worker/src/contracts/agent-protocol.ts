@@ -40,6 +40,7 @@
  * answers it 404, which the agent treats like a failed release (the lease then simply expires).
  */
 import { z } from 'zod';
+import { JOB_STATUSES, STEP_STATUSES } from './job-status';
 
 export const AGENT_PROTOCOL_HEADER = 'X-Plexops-Protocol';
 export const AGENT_API_PREFIX = '/agent/v1';
@@ -53,28 +54,10 @@ export const MAX_LOG_REQUEST_BYTES = 256 * 1024;
 /** Enrollment codes live this long and work once. */
 export const ENROLLMENT_TTL_MS = 15 * 60_000;
 
-export const JobStatus = z.enum([
-  'queued',
-  'claimed',
-  'running',
-  'awaiting_approval',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'needs_attention',
-]);
+export const JobStatus = z.enum(JOB_STATUSES);
 export type JobStatus = z.infer<typeof JobStatus>;
-export const TERMINAL_JOB_STATUSES = ['succeeded', 'failed', 'cancelled', 'needs_attention'] as const satisfies readonly JobStatus[];
 
-export const StepStatus = z.enum([
-  'pending',
-  'running',
-  'awaiting_approval',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'needs_attention',
-]);
+export const StepStatus = z.enum(STEP_STATUSES);
 export type StepStatus = z.infer<typeof StepStatus>;
 
 /** Agent tags: what the agent can reach, e.g. `home`, `k8s`, `site=paris`. Jobs require a subset. */

@@ -13,3 +13,4 @@ export * from './plex';
 export * from './library';
 export * from './jobs';
 export * from './plex-matching';
+export * from './job-status';

@@ -42,6 +42,11 @@ export function configureNeon(opts: Pick<DbOptions, 'wsProxy' | 'webSocketConstr
   }
 }
 
+/** The deployment's database as its bindings describe it (DATABASE_URL, and DB_WS_PROXY locally). */
+export function openDb(cfg: { DATABASE_URL: string; DB_WS_PROXY?: string | undefined }): DbHandle {
+  return createDb({ url: cfg.DATABASE_URL, ...(cfg.DB_WS_PROXY ? { wsProxy: cfg.DB_WS_PROXY } : {}) });
+}
+
 export function createDb(opts: DbOptions): DbHandle {
   configureNeon(opts);
   const pool = new Pool({

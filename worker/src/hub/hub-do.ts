@@ -13,13 +13,19 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env';
 import { RuntimeConfig } from '../env';
-import { createDb } from '../db/client';
+import { openDb } from '../db/client';
 import { createLogger } from '../lib/logger';
 import { expireLeases } from '../services/jobs/expire-leases';
 import { HubCore, type AgentPresence, type AgentWaitResult, type HubAgent, type HubApi } from './hub-core';
 
 export class HubDO extends DurableObject<Bindings> implements HubApi {
   private readonly core = new HubCore();
+  /** A DO's bindings never change: parse them once, not on every claim and alarm. */
+  private parsedConfig?: ReturnType<typeof RuntimeConfig.safeParse>;
+
+  private config(): ReturnType<typeof RuntimeConfig.safeParse> {
+    return (this.parsedConfig ??= RuntimeConfig.safeParse(this.env));
+  }
 
   agentWait(input: { tokenHash: string; timeoutMs: number }): Promise<AgentWaitResult> {
     return this.core.agentWait(input);
@@ -60,12 +66,12 @@ export class HubDO extends DurableObject<Bindings> implements HubApi {
 
   override async alarm(): Promise<void> {
     const logger = createLogger({ task: 'hub-alarm' });
-    const cfg = RuntimeConfig.safeParse(this.env);
+    const cfg = this.config();
     if (!cfg.success) {
       logger.error('lease sweep skipped: bad environment');
       return;
     }
-    const handle = createDb({ url: cfg.data.DATABASE_URL, ...(cfg.data.DB_WS_PROXY ? { wsProxy: cfg.data.DB_WS_PROXY } : {}) });
+    const handle = openDb(cfg.data);
     try {
       const result = await expireLeases(handle.db);
       if (result.requeued.length) await this.core.pokeWork();
@@ -81,7 +87,7 @@ export class HubDO extends DurableObject<Bindings> implements HubApi {
   }
 
   private graceMs(): number {
-    const cfg = RuntimeConfig.safeParse(this.env);
+    const cfg = this.config();
     return cfg.success ? cfg.data.HUB_ALARM_GRACE_MS : 1_000;
   }
 }

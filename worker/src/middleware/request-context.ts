@@ -7,7 +7,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { RuntimeConfig } from '../env';
-import { createDb, type DbHandle } from '../db/client';
+import { openDb, type DbHandle } from '../db/client';
 import { createLogger } from '../lib/logger';
 import { newId } from '../lib/crypto';
 import { AppError } from '../errors';
@@ -22,31 +22,34 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const logger = createLogger({ requestId });
   c.set('logger', logger);
 
-  let handle: DbHandle | undefined;
-  c.set('db', () => {
-    if (!handle) {
-      const parsed = RuntimeConfig.safeParse(c.env ?? {});
-      if (!parsed.success) throw badEnvironment(parsed.error.issues.map((i) => i.message).join('; '));
-      handle = createDb({ url: parsed.data.DATABASE_URL, ...(parsed.data.DB_WS_PROXY ? { wsProxy: parsed.data.DB_WS_PROXY } : {}) });
-    }
-    return handle.db;
-  });
   const parsed = RuntimeConfig.safeParse(c.env ?? {});
   if (parsed.success) c.set('config', parsed.data);
+  let handle: DbHandle | undefined;
+  c.set('db', () => {
+    handle ??= openDb(requireConfig(c));
+    return handle.db;
+  });
 
   try {
     await next();
   } finally {
-    if (handle) {
-      const closing = handle.end();
-      try {
-        c.executionCtx.waitUntil(closing);
-      } catch {
-        await closing; // no execution context (plain app.request in Node tests)
-      }
-    }
+    if (handle) await afterResponse(c, handle.end());
   }
 });
+
+type WaitUntil = { waitUntil(task: Promise<unknown>): void };
+
+/** Lets `task` finish after the response where the runtime allows it; awaits it otherwise. */
+export async function afterResponse(c: { executionCtx: WaitUntil }, task: Promise<unknown>): Promise<void> {
+  let ctx: WaitUntil | undefined;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    // no execution context: plain app.request in Node tests
+  }
+  if (ctx) ctx.waitUntil(task);
+  else await task;
+}
 
 function badEnvironment(detail: string): AppError {
   return new AppError('BAD_ENVIRONMENT', `The server is misconfigured: ${detail}.`);

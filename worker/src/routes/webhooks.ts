@@ -9,11 +9,11 @@
  * This route opens its own DB pool instead of `c.var.db()`: that one closes when the response
  * is sent, and processing continues after it on the same connection.
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
-import { createDb, type DbHandle } from '../db/client';
-import { requireConfig } from '../middleware/request-context';
+import { openDb } from '../db/client';
+import { afterResponse, requireConfig } from '../middleware/request-context';
 import { checkDeclaredLength, readWebhookBody } from '../services/webhooks/body';
 import { parsePayload } from '../services/webhooks/payload';
 import { authenticateWebhook, ignoreReason, storeEvent } from '../services/webhooks/ingest';
@@ -37,25 +37,11 @@ function headersOfInterest(h: Headers): Record<string, string> {
   return out;
 }
 
-/** Runs `task` after the response when the runtime allows it; inline otherwise (plain app.request). */
-async function afterResponse(c: Context<AppEnv>, task: Promise<void>): Promise<void> {
-  try {
-    c.executionCtx.waitUntil(task);
-  } catch {
-    await task;
-  }
-}
-
-function openDb(c: Context<AppEnv>): DbHandle {
-  const cfg = requireConfig(c);
-  return createDb({ url: cfg.DATABASE_URL, ...(cfg.DB_WS_PROXY ? { wsProxy: cfg.DB_WS_PROXY } : {}) });
-}
-
 export const webhookRoutes = new Hono<AppEnv>()
   .post('/plex/:secret', async (c) => {
     const cfg = requireConfig(c);
     checkDeclaredLength(c.req.header('content-length'), cfg.WEBHOOK_MAX_BODY_BYTES);
-    const handle = openDb(c);
+    const handle = openDb(cfg);
     let handedOff = false;
     try {
       const auth = await authenticateWebhook(handle.db, c.req.param('secret'));
@@ -103,7 +89,7 @@ export const webhookRoutes = new Hono<AppEnv>()
     const cfg = requireConfig(c);
     if (cfg.BENCH_BASELINE !== '1') return c.notFound();
     checkDeclaredLength(c.req.header('content-length'), cfg.WEBHOOK_MAX_BODY_BYTES);
-    const handle = openDb(c);
+    const handle = openDb(cfg);
     try {
       const body = await readWebhookBody(c.req.raw, cfg.WEBHOOK_MAX_BODY_BYTES);
       const { payload, raw } = parsePayload(body.payloadText);

@@ -28,13 +28,16 @@ export function adminHttp(baseUrl: string, token: string): (path: string, init?:
       headers,
       ...(init.raw !== undefined ? { body: init.raw } : init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
     });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, body };
+    return { status: res.status, body: await readBody(res) };
   };
+}
+
+/** A response body as parsed JSON, or its text when it is not JSON (error pages, SSE, 204s). */
+export async function readBody(res: Response): Promise<unknown> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

@@ -5,6 +5,7 @@
  * so tests see exactly what the worker answers. The real daemon lives in agent/.
  */
 import { createHash } from 'node:crypto';
+import { readBody } from './admin-http';
 import {
   AGENT_API_PREFIX,
   AGENT_PROTOCOL_HEADER,
@@ -42,14 +43,7 @@ export class TestAgentClient {
       body: init.raw ?? JSON.stringify(body),
       ...(init.signal ? { signal: init.signal } : {}),
     });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // keep text
-    }
-    return { status: res.status, body: parsed as Reply<T>["body"] };
+    return { status: res.status, body: (await readBody(res)) as Reply<T>['body'] };
   }
 
   async enroll(code: string, opts: { name?: string; tags?: string[] } = {}): Promise<Reply<any>> {

@@ -8,9 +8,8 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, tsz, updatedAt } from './columns';
+import { JOB_STATUSES, STEP_STATUSES } from '../../contracts/job-status';
 
-const JOB_STATUSES = ['queued', 'claimed', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled', 'needs_attention'] as const;
-const STEP_STATUSES = ['pending', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled', 'needs_attention'] as const;
 
 export const agents = pgTable('agents', {
   id: text('id').primaryKey(),

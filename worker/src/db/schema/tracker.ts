@@ -16,6 +16,15 @@ const episodeRef = () => text('episode_id').references(() => episodes.id, { onDe
 const movieRef = () => text('movie_id').references(() => movies.id, { onDelete: 'cascade' });
 const showRef = () => text('show_id').references(() => shows.id, { onDelete: 'cascade' });
 
+/** What every watch row is about: one account and one catalog episode or movie. */
+const watchedItem = () => ({
+  accountId: text('account_id').notNull(),
+  itemId: text('item_id').notNull(),
+  kind: itemKind(),
+  episodeId: episodeRef(),
+  movieId: movieRef(),
+});
+
 /** Plex accounts seen on webhooks (id → last known title), for display only; ids are the identity. */
 export const trackerAccounts = pgTable('tracker_accounts', {
   accountId: text('account_id').primaryKey(),
@@ -26,11 +35,7 @@ export const trackerAccounts = pgTable('tracker_accounts', {
 export const watchState = pgTable(
   'watch_state',
   {
-    accountId: text('account_id').notNull(),
-    itemId: text('item_id').notNull(),
-    kind: itemKind(),
-    episodeId: episodeRef(),
-    movieId: movieRef(),
+    ...watchedItem(),
     /** The episode's show, so per-show totals need no join through episodes. */
     showId: showRef(),
     watched: boolean('watched').notNull().default(false),
@@ -46,11 +51,7 @@ export const plays = pgTable(
   'plays',
   {
     id: text('id').primaryKey(),
-    accountId: text('account_id').notNull(),
-    itemId: text('item_id').notNull(),
-    kind: itemKind(),
-    episodeId: episodeRef(),
-    movieId: movieRef(),
+    ...watchedItem(),
     showId: showRef(),
     playedAt: tsz('played_at').notNull(),
     /** playedAt + the completion window; [playedAt, windowEnd) ranges may not overlap per account+item. */
@@ -72,11 +73,7 @@ export const plays = pgTable(
 export const playbackProgress = pgTable(
   'playback_progress',
   {
-    accountId: text('account_id').notNull(),
-    itemId: text('item_id').notNull(),
-    kind: itemKind(),
-    episodeId: episodeRef(),
-    movieId: movieRef(),
+    ...watchedItem(),
     viewOffsetMs: integer('view_offset_ms').notNull(),
     durationMs: integer('duration_ms'),
     state: text('state', { enum: ['playing', 'paused', 'stopped'] }).notNull(),

@@ -10,6 +10,7 @@ import type { ApprovalInfo, JobStatus } from '../../contracts';
 import { AppError } from '../../errors';
 import { newId } from '../../lib/crypto';
 import { stepParamsHash } from './step-start';
+import { isTerminalJobStatus } from '../../contracts/job-status';
 
 export interface ActionResult {
   status: JobStatus;
@@ -28,7 +29,7 @@ export async function approveStep(db: DbOrTx, input: { jobId: string; step: numb
     const [step] = await tx.select().from(jobSteps).where(and(eq(jobSteps.jobId, job.id), eq(jobSteps.index, input.step)));
     if (!step) throw new AppError('BAD_REQUEST', `Job ${job.id} has no step ${input.step}.`, { issues: [{ path: 'step', message: 'no such step' }] });
     if (!step.needsApproval) throw new AppError('BAD_REQUEST', `Step ${input.step} does not need an approval.`, { issues: [{ path: 'step', message: 'step needs no approval' }] });
-    if (['succeeded', 'failed', 'cancelled', 'needs_attention'].includes(job.status)) throw new AppError('CONFLICT', `The job is ${job.status}; there is nothing to approve.`);
+    if (isTerminalJobStatus(job.status)) throw new AppError('CONFLICT', `The job is ${job.status}; there is nothing to approve.`);
     const paramsHash = await stepParamsHash(job.kind, input.step, job.params);
     const inserted = await tx
       .insert(jobApprovals)

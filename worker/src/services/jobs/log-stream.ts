@@ -9,7 +9,7 @@
  * differs from the last one sent), `end`.
  */
 import type { SSEStreamingApi } from 'hono/streaming';
-import { createDb } from '../../db/client';
+import { openDb } from '../../db/client';
 import type { RuntimeConfig } from '../../env';
 import type { HubApi } from '../../hub/hub-core';
 import type { JobStatusEvent, JobStreamEnd } from '../../contracts';
@@ -23,7 +23,7 @@ export async function streamJobLogs(
   stream: SSEStreamingApi,
   opts: { cfg: RuntimeConfig; hub: HubApi; jobId: string; after: number; signal?: AbortSignal; keepAliveMs: number },
 ): Promise<void> {
-  const handle = createDb({ url: opts.cfg.DATABASE_URL, ...(opts.cfg.DB_WS_PROXY ? { wsProxy: opts.cfg.DB_WS_PROXY } : {}) });
+  const handle = openDb(opts.cfg);
   const stopAt = Date.now() + MAX_STREAM_MS;
   let after = opts.after;
   const closed = () => stream.aborted || stream.closed || opts.signal?.aborted === true;

@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { agents, jobLogs, jobs } from '../../db/schema';
 import type { JobDetail, JobStatus, JobSummary, LogsPage, Page, Progress } from '../../contracts';
-import { TERMINAL_JOB_STATUSES, redactSecretParams } from '../../contracts';
+import { isTerminalJobStatus, redactSecretParams } from '../../contracts';
 import { AppError } from '../../errors';
 import { decodeCursor, paginate } from '../../lib/cursor';
 import { stepParamsHash } from './step-start';
@@ -100,6 +100,6 @@ export async function readLogs(db: DbOrTx, id: string, q: { after: number; limit
     .orderBy(asc(jobLogs.seq))
     .limit(q.limit);
   const last = rows[rows.length - 1];
-  const terminal = (TERMINAL_JOB_STATUSES as readonly string[]).includes(job.status);
+  const terminal = isTerminalJobStatus(job.status);
   return { chunks: rows, nextAfter: last ? last.seq : q.after, done: terminal && rows.length < q.limit };
 }

@@ -9,7 +9,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../../env';
 import { RuntimeConfig } from '../../env';
-import { createDb } from '../../db/client';
+import { openDb } from '../../db/client';
 import { createLogger } from '../../lib/logger';
 import { createProcessDeps } from './deps';
 import { runDueRetries } from './retry';
@@ -34,7 +34,7 @@ export class WebhookRetrier extends DurableObject<Bindings> {
       logger.error('retrier skipped: bad environment');
       return;
     }
-    const handle = createDb({ url: cfg.data.DATABASE_URL, ...(cfg.data.DB_WS_PROXY ? { wsProxy: cfg.data.DB_WS_PROXY } : {}) });
+    const handle = openDb(cfg.data);
     try {
       // Failures during this run re-arm through nextAt below, not through the scheduler.
       const deps = await createProcessDeps(handle.db, { ...this.env, RETRIER: undefined }, logger);
