@@ -13,8 +13,8 @@ const ERASE = '\r\x1b[2K';
 
 export class ProgressLine {
   #line = '';
-  #drawnAt = 0;
-  #loggedAt = 0;
+  #drawnAt = Number.NEGATIVE_INFINITY;
+  #loggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly io: Io,
@@ -50,6 +50,6 @@ export class ProgressLine {
   clear(): void {
     if (this.#tty && this.#line) this.io.write?.(ERASE);
     this.#line = '';
-    this.#drawnAt = 0;
+    this.#drawnAt = Number.NEGATIVE_INFINITY;
   }
 }

@@ -56,6 +56,11 @@ export function formatRate(rate: number, unit: ProgressUnit | undefined): string
   return `${r} ${unit && unit !== 'percent' ? unit : 'units'}/s`;
 }
 
+/** "512 MiB" (sizes carry their own unit), else the bare count: "50" (of 100 files). */
+function doneOf(done: number, unit: ProgressUnit | undefined): string {
+  return unit === 'bytes' ? formatBytes(done) : formatAmount(done, undefined);
+}
+
 /** done/total as a ratio in [0, 1], or null when there is no total to measure against. */
 export function progressRatio(p: ProgressValues): number | null {
   const max = p.unit === 'percent' ? 100 : p.total;
@@ -67,7 +72,7 @@ export function progressRatio(p: ProgressValues): number | null {
 export function progressFigures(p: ProgressValues): string {
   const ratio = progressRatio(p);
   return [
-    p.done !== undefined && (p.unit === 'percent' || p.total === undefined ? formatAmount(p.done, p.unit) : `${formatAmount(p.done, p.unit)} of ${formatAmount(p.total, p.unit)}`),
+    p.done !== undefined && (p.unit === 'percent' || p.total === undefined ? formatAmount(p.done, p.unit) : `${doneOf(p.done, p.unit)} of ${formatAmount(p.total, p.unit)}`),
     ratio !== null && p.unit !== 'percent' && `${Math.floor(ratio * 100)} %`,
     p.rate !== undefined && p.rate > 0 && ratio !== 1 && formatRate(p.rate, p.unit),
     p.etaSeconds !== undefined && ratio !== 1 && `about ${formatDuration(p.etaSeconds)} left`,
