@@ -9,6 +9,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { serverUrlProblem } from './server-url';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -20,8 +21,14 @@ export function resolveConfigDir(env: Env): string {
 }
 
 /** What `enroll` writes. */
+/** A worker URL the agent may use (https, or http to loopback only). */
+const ServerUrl = z.string().superRefine((s, ctx) => {
+  const problem = serverUrlProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 export const EnrolledFile = z.object({
-  server: z.url(),
+  server: ServerUrl,
   agentId: z.string().min(1),
   token: z.string().min(16),
   name: z.string().min(1).max(100),
@@ -36,7 +43,7 @@ export const AgentConfigSchema = z.object({
   configDir: z.string().min(1),
   stateDir: z.string().min(1),
   policyPath: z.string().min(1),
-  server: z.url().optional(),
+  server: ServerUrl.optional(),
   agentId: z.string().optional(),
   token: z.string().optional(),
   name: z.string().default('agent'),

@@ -32,7 +32,8 @@ export interface StepFinish {
 
 export interface JobHooks {
   stepStart(index: number): Promise<StartDecision>;
-  stepFinish(index: number, result: StepFinish): Promise<void>;
+  /** Reports a step's result; may answer with the result actually recorded (e.g. failed, when the worker could not take it). */
+  stepFinish(index: number, result: StepFinish): Promise<StepFinish | void>;
   /** Which step is running now (undefined between steps). */
   onStep?(index: number | undefined, step: JobStepDef | undefined): void;
   /** The running step reported progress. */
@@ -169,9 +170,9 @@ export async function runJob(job: JobInput, o: RunJobOptions): Promise<JobOutcom
     }
     if (result.status === 'failed') log.line(`step ${step.id} failed: ${result.error?.message}`);
     else log.line(`step ${step.id} ${o.dryRun ? 'done (dry run)' : 'succeeded'}`);
-    await hooks.stepFinish(i, result);
-    if (result.status === 'failed') return { type: 'finished', status: 'failed', ...(result.error ? { error: result.error } : {}) };
-    if (result.outputs) outputs[step.id] = result.outputs;
+    const recorded = (await hooks.stepFinish(i, result)) ?? result;
+    if (recorded.status === 'failed') return { type: 'finished', status: 'failed', ...(recorded.error ? { error: recorded.error } : {}) };
+    if (recorded.outputs) outputs[step.id] = recorded.outputs;
     if (signal.aborted) return interrupted(signal, i + 1);
   }
   log.setStep(undefined);

@@ -26,11 +26,11 @@ export function printableJson<T>(value: T, depth = 0): T {
 }
 
 /**
- * Whether a chunk of child output looks binary: a NUL byte, or mostly bytes that are neither
- * printable ASCII, common whitespace, nor part of UTF-8 sequences.
+ * Whether a chunk of child output looks binary: more than a tenth of its bytes are control
+ * characters other than common whitespace (a tar stream is mostly NUL padding). A stray NUL in a
+ * line of text is not binary: it is escaped and logged with the line.
  */
 export function looksBinary(chunk: Buffer): boolean {
-  if (chunk.includes(0)) return true;
   const n = Math.min(chunk.length, 4096);
   if (n === 0) return false;
   let odd = 0;

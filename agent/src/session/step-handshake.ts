@@ -80,7 +80,7 @@ export function workerHooks(d: HandshakeDeps): JobHooks {
     return { status: 'failed', error: { message: message.slice(0, 4000), code: 'RESULT_REFUSED' } };
   };
 
-  const stepFinish = async (i: number, result: StepFinish): Promise<void> => {
+  const stepFinish = async (i: number, result: StepFinish): Promise<StepFinish> => {
     const send = (res: StepFinish) => call(`step ${i} finish`, () => client.stepFinish(job.id, i, { ...lease, ...res }));
     let sent = result;
     try {
@@ -94,6 +94,7 @@ export function workerHooks(d: HandshakeDeps): JobHooks {
     held.running = null;
     held.children = [];
     await d.save();
+    return sent;
   };
 
   return {

@@ -99,7 +99,7 @@ describe('runPipe', () => {
   it('logs both sides’ stderr but never the piped bytes; binary on stderr is summarised', async () => {
     const { lines, log } = collect();
     const r = await runPipe({
-      from: ['sh', '-c', 'echo reading source >&2; head -c 200000 /dev/urandom; head -c 5000 /dev/urandom >&2'],
+      from: ['sh', '-c', 'echo reading source >&2; head -c 200000 /dev/urandom; sleep 0.2; head -c 5000 /dev/zero >&2'],
       to: ['sh', '-c', 'cat >/dev/null; echo extracted >&2'],
       env,
       log,

@@ -16,7 +16,20 @@ export async function emitLines(ctx: Ctx): Promise<StepOutcome> {
       if (ctx.signal.aborted) throw new StepFailure('cancelled', 'CANCELLED');
     }
   }
-  if (ctx.params.secret !== undefined) ctx.log.line(`the secret param is: ${ctx.params.secret}`);
+  const { secret } = ctx.params;
+  if (secret !== undefined) ctx.log.line(`the secret param is: ${secret}`);
+  if (secret !== undefined && ctx.params.secretEncodings) {
+    const b = Buffer.from(secret, 'utf8');
+    for (const [how, form] of [
+      ['base64', b.toString('base64')],
+      ['base64url', b.toString('base64url')],
+      ['hex', b.toString('hex')],
+      ['url', `https://example.invalid/?token=${encodeURIComponent(secret)}`],
+      ['json', JSON.stringify({ data: { token: secret } })],
+      ['upper', secret.toUpperCase()],
+    ])
+      ctx.log.line(`the secret param as ${how}: ${form}`);
+  }
   await holdInChild(ctx, ctx.params.emitMs);
   return { outputs: { lines: n } };
 }

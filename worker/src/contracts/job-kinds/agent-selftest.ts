@@ -19,6 +19,8 @@ export const AgentSelftestParams = z.strictObject({
   settleMs: z.number().int().min(0).max(600_000).default(0),
   /** Printed by the `emit` step; must arrive redacted (it is a secret param). */
   secret: z.string().max(8192).optional(),
+  /** Also print the secret as tools print secrets: base64, base64url, hex, percent- and JSON-escaped, upper-cased. */
+  secretEncodings: z.boolean().optional(),
 });
 export type AgentSelftestParams = z.infer<typeof AgentSelftestParams>;
 
