@@ -109,7 +109,8 @@ describe('log uploader', () => {
   });
 
   it('many drains on one long-lived signal leave no listeners behind (no MaxListenersExceededWarning)', async () => {
-    const { getEventListeners } = await import('node:events');
+    const { EventEmitter } = await import('node:events');
+    const getEventListeners = (t: EventTarget, n: string) => (EventEmitter as unknown as { getEventListeners(t: EventTarget, n: string): unknown[] }).getEventListeners(t, n);
     const s = await LogSpool.open(await tmp());
     const up = new LogUploader({ spool: s, backoff: fast(), send: async (chunks) => ({ accepted: chunks.length, cancelRequested: false }) });
     const jobSignal = new AbortController().signal;
