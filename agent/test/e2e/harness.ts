@@ -5,7 +5,6 @@
  * plus a real sshd, the kube simulator (real kubectl) and the Nomad simulator.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,23 +125,7 @@ export function spawnedPids(stderr: string): number[] {
   return [...stderr.matchAll(/spawned pid (\d+)/g)].map((m) => Number(m[1]));
 }
 
-/**
- * Whether `pid` is still running. A zombie has exited and only waits to be reaped — by whatever
- * adopted it once its daemon was killed, which may be a PID 1 that reaps late — so it counts as dead.
- */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+export { alive } from '../support/processes';
 
 /** Stops the daemon with SIGTERM (graceful) and waits for it to exit. */
 export async function stopAgent(p: AgentProc): Promise<number | null> {

@@ -5,6 +5,7 @@
  * the piped bytes.
  */
 import { describe, expect, it } from 'vitest';
+import { alive } from '../support/processes';
 import { runPipe } from '../../src/executors/pipe';
 import { JobLog } from '../../src/logs/job-log';
 import { Redactor } from '../../src/logs/redact';
@@ -18,14 +19,6 @@ const collect = () => {
   return { lines, log: new JobLog({ redactor: new Redactor([]), sink: { onLine: (l) => lines.push(l) } }) };
 };
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('runPipe', () => {
   it('moves 1 GiB byte-exact between two real processes with bounded memory', async () => {

@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { alive } from '../support/processes';
 import { displayCommand, runProcess } from '../../src/executors/process';
 import { kubectlArgv } from '../../src/executors/kubectl';
 import { sshArgv } from '../../src/executors/ssh';
@@ -15,14 +16,6 @@ const collect = (secrets: string[] = []) => {
 };
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('argv building (no shell anywhere)', () => {
   const cfg = { sshPath: 'ssh', targetTimeoutMs: 5000, kubectlPath: 'kubectl' };
