@@ -11,7 +11,8 @@ import { startWorkerdServer, type WorkerdServer } from '../../worker/test/suppor
 import { wsProxyAddress } from '../../worker/test/support/test-env';
 import { createSignInLink } from '../../worker/src/services/auth/sign-in-links';
 import { createAdminToken } from '../../worker/src/services/auth/admin-tokens';
-import { chromiumAvailable, launchBrowser } from './browser';
+import { launchBrowser } from './browser';
+import { requirePrerequisite } from '../../worker/dev/prerequisites';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
@@ -22,7 +23,7 @@ let closeBrowser: () => Promise<void>;
 const screenshotDir = path.resolve(import.meta.dirname, '../../.tmp/screenshots');
 
 beforeAll(async () => {
-  if (!chromiumAvailable()) throw new Error('Chromium is not installed: apt-get install -y chromium (see .ci/run)');
+  requirePrerequisite('chromium'); // fails the suite saying how to install it, never skips
   db = await createTestDb();
   server = await startWorkerdServer({ DATABASE_URL: db.url, DB_WS_PROXY: wsProxyAddress(), ENVIRONMENT: 'test' });
   ({ browser, close: closeBrowser } = await launchBrowser());
