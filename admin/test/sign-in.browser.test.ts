@@ -98,7 +98,7 @@ describe('Sign in with Plex on the sign-in page', () => {
       expect(await page.getByRole('button', { name: 'Sign in with Plex' }).count()).toBe(0);
       // The other ways in are right there.
       await page.getByRole('heading', { name: 'Admin token' }).waitFor();
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
       await page.screenshot({ path: `${screenshotDir}/sign-in-plex-off-${width}.png`, fullPage: true });
       await page.close();
     }

@@ -9,7 +9,8 @@
  *   stack.json), and the next start says nothing about an unclean shutdown;
  * - the enroll command the Agents page shows in Chromium runs as pasted and enrolls the agent;
  * - a real crash (kill -9 of npm start itself) IS reported and cleaned up by the next start;
- * - restarts are bounded: past the budget npm start stops loudly and leaves nothing.
+ * - restarts are bounded: past the budget npm start stops loudly and leaves nothing;
+ * - PostgreSQL dying stops the stack loudly (restarting the Worker would not help).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -172,7 +173,7 @@ describe('npm start', { timeout: 240_000 }, () => {
       await page.getByRole('button', { name: 'Enroll an agent' }).click();
       await page.getByRole('button', { name: 'Copy command' }).click();
       await page.getByText('Copied.').waitFor();
-      const pasted = await page.evaluate(() => navigator.clipboard.readText());
+      const pasted = await page.evaluate<string>('navigator.clipboard.readText()');
       expect(pasted).toBe(await page.getByTestId('enroll-command').textContent());
       expect(pasted).toMatch(/^node \/\S+\/agent\/dist\/plexops-agent\.mjs enroll --server http:\/\/127\.0\.0\.1:\d+ --code \S+$/);
       expect(await page.getByTestId('enroll-run-command').textContent()).toBe(pasted.replace(/ enroll .*$/, ' run'));
@@ -217,6 +218,18 @@ describe('npm start', { timeout: 240_000 }, () => {
     expect(code).not.toBe(0);
     expect(r.since(mark)).toMatch(/plexops stopped: the Worker stopped \(workerd .*\) and was already restarted 1 time\(s\) — at most 1 per 600 s/);
     await waitUntil('nothing left', () => leftoverProcesses(r.pgid, s.wranglerPid!).length === 0 && !alive(s.postgresPid!), 10_000);
+    expect(await portsFree()).toBe(true);
+    expect(readStackState(dataDir)).toBeNull();
+  });
+
+  it('PostgreSQL dying stops everything loudly (no Worker left serving without its database)', async () => {
+    const r = await start();
+    const s = r.state();
+    process.kill(s.postgresPid!, 'SIGKILL');
+    const { code } = await Promise.race([r.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`npm start kept running; output:\n${r.output()}`)), 60_000))]);
+    expect(code).not.toBe(0);
+    expect(r.output()).toMatch(/plexops stopped: PostgreSQL exited unexpectedly \(SIGKILL\)\. Its data is safe; start again with "npm start"\./);
+    await waitUntil('nothing left', () => leftoverProcesses(r.pgid, s.wranglerPid!).length === 0, 10_000);
     expect(await portsFree()).toBe(true);
     expect(readStackState(dataDir)).toBeNull();
   });
