@@ -52,13 +52,10 @@ export const RuntimeConfig = z.object({
    * installed on PATH (README), or how this deployment's operators run it. `npm start` sets
    * `node /abs/path/agent/dist/plexops-agent.mjs`, which runs as shown on the same machine.
    */
-  AGENT_COMMAND: z
-    .string()
-    .trim()
-    .min(1)
-    .max(500)
-    .regex(/^[^\n\r\0]+$/, 'AGENT_COMMAND must be one line')
-    .default('plexops-agent'),
+  AGENT_COMMAND: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), // an empty line copied from .dev.vars.example
+    z.string().trim().max(500).regex(/^[^\n\r\0]+$/, 'AGENT_COMMAND must be one line').default('plexops-agent'),
+  ),
   ENVIRONMENT: z.enum(['production', 'development', 'test']).default('production'),
   AGENT_WAIT_MS: z.coerce.number().int().min(0).max(25_000).default(25_000),
   AGENT_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),
