@@ -193,6 +193,16 @@ describe('npm start', { timeout: 240_000 }, () => {
     }
   });
 
+  it('a second npm start on the same data is refused and leaves the running one alone', async () => {
+    const first = run!.state();
+    const second = startNpmStart(dataDir, ports);
+    const { code } = await second.exited;
+    expect(code).toBe(1);
+    expect(second.output()).toContain(`plexops is already running (pid ${first.pid}) at ${url}`);
+    expect(readStackState(dataDir)).toEqual(first);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
   it('a real crash (kill -9 of npm start itself) is reported and cleaned up by the next start', async () => {
     const r = run!;
     const s = r.state();

@@ -49,7 +49,12 @@ export function shellQuote(s: string): string {
 
 const running: { pg?: LocalPostgres; pgStarting?: Promise<LocalPostgres>; proxy?: WsProxy; worker?: WorkerSupervisor; build?: ChildProcess } = {};
 const state: StackState = { pid: process.pid, url: '', pgUrl: '', wsProxy: '', startedAt: new Date().toISOString(), ready: false };
-const saveState = () => writeFileSync(STACK_STATE_FILE, JSON.stringify(state, null, 2));
+/** Set once we wrote stack.json: a start refused because another one runs must not delete that one's file. */
+let ownsState = false;
+const saveState = () => {
+  writeFileSync(STACK_STATE_FILE, JSON.stringify(state, null, 2));
+  ownsState = true;
+};
 let stopping: Promise<never> | null = null;
 
 /** Stops whatever runs, in order, and exits. Idempotent: later calls share the first. */
@@ -73,7 +78,7 @@ function stopAll(code: number, message?: string): Promise<never> {
       console.error(`could not stop everything: ${problems.join('; ')}`);
       process.exit(code || 1);
     }
-    rmSync(STACK_STATE_FILE, { force: true });
+    if (ownsState) rmSync(STACK_STATE_FILE, { force: true });
     process.exit(code);
   })();
   return stopping;
