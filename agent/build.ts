@@ -52,5 +52,11 @@ export async function buildAgent(outfile = join(here, 'dist', 'plexops-agent.mjs
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const out = await buildAgent();
-  process.stdout.write(`built ${out}\n`);
+  // The admin's enroll command says `plexops-agent …`: say how to make that name exist.
+  process.stdout.write(
+    `built ${out}\n` +
+      `On the agent's machine (Node 20+), install it as plexops-agent:\n` +
+      `  sudo install -m 0755 plexops-agent.mjs /usr/local/bin/plexops-agent\n` +
+      `or run it in place: node ${out} <command>\n`,
+  );
 }

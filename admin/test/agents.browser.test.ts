@@ -1,12 +1,22 @@
 /**
  * Agents page in real Chromium against the real Worker (workerd) and Postgres: the empty state,
- * enrolling shows the exact `plexops-agent enroll` command with a one-time code and a countdown,
- * that code enrolls a real agent over the agent protocol, the agent is listed, and revoking it
- * (after a confirmation) locks it out.
+ * enrolling shows the exact `plexops-agent enroll` command with a one-time code and a countdown
+ * and how to install `plexops-agent`; done as the page says (the real bundle installed under
+ * that name, the copied command pasted into a shell) it enrolls the agent, which is listed;
+ * revoking it (after a confirmation) locks it out. (`npm start`'s variant, `node /abs/path…`,
+ * is pasted in worker/dev/start.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { TestAgentClient } from '../../worker/test/support/agent-client';
+import { agentBundle } from '../../agent/test/support/agent-bin';
 import { startAdminStack, type AdminStack } from './harness';
+
+const sh = promisify(execFile);
 
 let stack: AdminStack;
 
@@ -20,6 +30,7 @@ afterAll(async () => {
 describe('agents page', () => {
   it('enrolls an agent with the shown command, lists it, revokes it', async () => {
     const page = await stack.signedInPage('/agents');
+    const home = await mkdtemp(path.join(tmpdir(), 'agent-home-'));
     try {
       await page.getByText('No agents yet.').waitFor();
       await page.getByRole('button', { name: 'Enroll an agent' }).click();
@@ -30,10 +41,21 @@ describe('agents page', () => {
       expect(await page.getByTestId('enroll-countdown').textContent()).toMatch(/^1[45] min/);
       await page.getByRole('button', { name: 'Copy command' }).waitFor();
 
-      // The code from the page works once with the real agent protocol.
-      const agent = new TestAgentClient(stack.server.url);
-      const enrolled = await agent.enroll(code, { name: 'nas-agent', tags: ['home', 'k8s'] });
-      expect(enrolled.status).toBe(201);
+      expect(await page.getByTestId('enroll-run-command').textContent()).toBe('plexops-agent run');
+
+      // As the page says: install the built agent as `plexops-agent` (into a bin directory of
+      // this test rather than /usr/local/bin), then paste the command into a shell.
+      const install = (await page.getByTestId('enroll-install').textContent())!;
+      expect(install).toContain('npm run agent:build');
+      expect(install).toContain('sudo install -m 0755 plexops-agent.mjs /usr/local/bin/plexops-agent');
+      const bin = path.join(home, 'bin');
+      await sh('install', ['-D', '-m', '0755', await agentBundle(), path.join(bin, 'plexops-agent')]);
+      const env = { PATH: `${bin}:${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: home };
+      const enrolled = await sh('/bin/sh', ['-c', `${command} --name nas-agent --tags home,k8s`], { env, timeout: 30_000 });
+      expect(enrolled.stdout).toMatch(/^enrolled as agt_\S+ \(nas-agent, tags home,k8s\)/);
+      const config = JSON.parse(await readFile(path.join(home, '.config/plexops-agent/config.json'), 'utf8'));
+      const agent = new TestAgentClient(stack.server.url, config.token);
+      // The code worked once.
       expect((await new TestAgentClient(stack.server.url).enroll(code)).status).not.toBe(201);
       expect((await agent.wait(0)).status).toBe(200);
 
@@ -50,6 +72,7 @@ describe('agents page', () => {
       expect((await agent.wait(0)).status).toBe(401);
     } finally {
       await page.close();
+      await rm(home, { recursive: true, force: true });
     }
   });
 });

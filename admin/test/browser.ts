@@ -5,15 +5,17 @@
  * connections are refused here). Playwright gives every launch a fresh temporary profile.
  */
 import { chromium, type Browser } from 'playwright-core';
-import { existsSync } from 'node:fs';
+import { CHROMIUM_PATH, prerequisitePresent, requirePrerequisite } from '../../worker/dev/prerequisites';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM_PATH };
 
 export function chromiumAvailable(): boolean {
-  return existsSync(CHROMIUM_PATH);
+  return prerequisitePresent('chromium');
 }
 
+/** Fails (never skips) with the command that installs Chromium when it is missing. */
 export async function launchBrowser(): Promise<{ browser: Browser; close(): Promise<void> }> {
+  requirePrerequisite('chromium');
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     timeout: 30_000,

@@ -13,7 +13,8 @@ import { wsProxyAddress } from '../../worker/test/support/test-env';
 import { TestAgentClient } from '../../worker/test/support/agent-client';
 import { createAdminToken } from '../../worker/src/services/auth/admin-tokens';
 import { createSignInLink } from '../../worker/src/services/auth/sign-in-links';
-import { chromiumAvailable, launchBrowser } from './browser';
+import { launchBrowser } from './browser';
+import { requirePrerequisite } from '../../worker/dev/prerequisites';
 import { adminHttp } from '../../worker/test/support/admin-http';
 
 /** A fixed 32-byte AES key (base64) for test databases only. */
@@ -40,7 +41,7 @@ export interface AdminStack {
 }
 
 export async function startAdminStack(extraVars: Record<string, string> = {}): Promise<AdminStack> {
-  if (!chromiumAvailable()) throw new Error('Chromium is not installed: apt-get install -y chromium (see .ci/run)');
+  requirePrerequisite('chromium'); // fails the suite saying how to install it, never skips
   const db = await createTestDb();
   const vars = {
     DATABASE_URL: db.url,

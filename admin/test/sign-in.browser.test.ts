@@ -1,7 +1,8 @@
 /**
  * The admin SPA in a real browser against the real Worker in workerd and a real Postgres:
  * the printed one-time link signs in, the overview shows /healthz and who is signed in,
- * token sign-in works, sign-out returns to the sign-in page.
+ * token sign-in works, sign-out returns to the sign-in page. "Sign in with Plex" is offered
+ * only when ADMIN_PLEX_ACCOUNT_IDS allows someone; otherwise the page says how to turn it on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -10,18 +11,23 @@ import { startWorkerdServer, type WorkerdServer } from '../../worker/test/suppor
 import { wsProxyAddress } from '../../worker/test/support/test-env';
 import { createSignInLink } from '../../worker/src/services/auth/sign-in-links';
 import { createAdminToken } from '../../worker/src/services/auth/admin-tokens';
-import { chromiumAvailable, launchBrowser } from './browser';
+import { launchBrowser } from './browser';
+import { requirePrerequisite } from '../../worker/dev/prerequisites';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 
 let db: TestDb;
 let server: WorkerdServer;
 let browser: Browser;
 let closeBrowser: () => Promise<void>;
+const screenshotDir = path.resolve(import.meta.dirname, '../../.tmp/screenshots');
 
 beforeAll(async () => {
-  if (!chromiumAvailable()) throw new Error('Chromium is not installed: apt-get install -y chromium (see .ci/run)');
+  requirePrerequisite('chromium'); // fails the suite saying how to install it, never skips
   db = await createTestDb();
   server = await startWorkerdServer({ DATABASE_URL: db.url, DB_WS_PROXY: wsProxyAddress(), ENVIRONMENT: 'test' });
   ({ browser, close: closeBrowser } = await launchBrowser());
+  mkdirSync(screenshotDir, { recursive: true });
 });
 afterAll(async () => {
   await closeBrowser?.();
@@ -76,5 +82,47 @@ describe('admin SPA in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByTestId('principal').getByText('browser-token').waitFor();
     await page.close();
+  });
+});
+
+describe('Sign in with Plex on the sign-in page', () => {
+  it('is not offered while no Plex account is allowed; the page says how to allow one', async () => {
+    for (const width of [390, 1280]) {
+      const page = await browser.newPage({ viewport: { width, height: 800 } });
+      await page.goto(`${server.url}/sign-in`);
+      const off = page.getByTestId('plex-sign-in-off');
+      await off.waitFor();
+      const text = (await off.textContent())!;
+      expect(text).toContain('ADMIN_PLEX_ACCOUNT_IDS=1234567 npm start');
+      expect(text).toContain('npx wrangler secret put ADMIN_PLEX_ACCOUNT_IDS');
+      expect(await page.getByRole('button', { name: 'Sign in with Plex' }).count()).toBe(0);
+      // The other ways in are right there.
+      await page.getByRole('heading', { name: 'Admin token' }).waitFor();
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+      await page.screenshot({ path: `${screenshotDir}/sign-in-plex-off-${width}.png`, fullPage: true });
+      await page.close();
+    }
+  });
+
+  it('is offered once ADMIN_PLEX_ACCOUNT_IDS is set', async () => {
+    const configured = await startWorkerdServer({
+      DATABASE_URL: db.url,
+      DB_WS_PROXY: wsProxyAddress(),
+      ENVIRONMENT: 'test',
+      ADMIN_PLEX_ACCOUNT_IDS: '1001',
+      // Never reached here (the button is not clicked: its popup would go to app.plex.tv).
+      PLEX_TV_URL: 'http://127.0.0.1:9',
+    });
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${configured.url}/sign-in`);
+      const button = page.getByRole('button', { name: 'Sign in with Plex' });
+      await button.waitFor();
+      expect(await button.isEnabled()).toBe(true);
+      expect(await page.getByTestId('plex-sign-in-off').count()).toBe(0);
+    } finally {
+      await page.close();
+      await configured.dispose();
+    }
   });
 });

@@ -1,10 +1,13 @@
 /**
  * @module
- * Recovery from a crashed `npm start` (kill -9, a closed terminal): its PostgreSQL and
- * wrangler/workerd outlive it and hold the data directory and ports. The state file names
- * their pids; each is stopped only if its command line proves it is ours.
+ * Recovery from a crashed `npm start` (kill -9, an out-of-memory kill): its PostgreSQL and
+ * wrangler/workerd outlive it and hold the data directory and ports. A clean stop removes the
+ * state file, so finding one means the last run really crashed. The file names the pids;
+ * each is stopped only if its command line proves it is ours — wrangler as its whole process
+ * group, since its launcher may be gone while wrangler and workerd still serve.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { groupMembers, stopGroup } from './process-group';
 import { STACK_STATE_FILE, type StackState } from './stack-paths';
 
 function cmdline(pid: number): string | null {
@@ -46,13 +49,16 @@ export async function cleanUpCrashedRun(marker: string): Promise<string | null> 
   }
   if (alive(state.pid) && cmdline(state.pid)?.includes('worker/dev/start')) return null; // still running: caller explains
   const stopped: string[] = [];
-  for (const [what, pid, signal] of [
-    ['wrangler', state.wranglerPid, 'SIGTERM'],
-    ['PostgreSQL', state.postgresPid, 'SIGINT'], // SIGINT = Postgres "fast" shutdown
-  ] as const) {
-    if (!pid || !alive(pid) || !cmdline(pid)?.includes(marker)) continue;
-    await stop(pid, signal);
-    stopped.push(`${what} (pid ${pid})`);
+  const wrangler = state.wranglerPid ? groupMembers(state.wranglerPid) : [];
+  if (wrangler.length && wrangler.every((m) => m.args.includes(marker))) {
+    await stopGroup(state.wranglerPid!);
+    const workerd = wrangler.filter((m) => m.comm === 'workerd').map((m) => m.pid);
+    stopped.push(`wrangler (group ${state.wranglerPid}, ${wrangler.length} processes${workerd.length ? `, workerd ${workerd.join(', ')}` : ''})`);
+  }
+  const pg = state.postgresPid;
+  if (pg && alive(pg) && cmdline(pg)?.includes(marker)) {
+    await stop(pg, 'SIGINT'); // SIGINT = Postgres "fast" shutdown
+    stopped.push(`PostgreSQL (pid ${pg})`);
   }
   rmSync(STACK_STATE_FILE, { force: true });
   return `the previous run (pid ${state.pid}) did not shut down cleanly${stopped.length ? `; stopped its leftover ${stopped.join(' and ')}` : ''}`;

@@ -7,7 +7,7 @@
 import { EmbeddedPostgres } from './embedded-postgres';
 import { existsSync, readFileSync } from 'node:fs';
 import { chown, mkdir } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { isPortFree } from './ports';
@@ -30,6 +30,11 @@ export interface LocalPostgres {
   /** postgres://user:password@127.0.0.1:port — append a database name. */
   baseUrl: string;
   urlFor(database: string): string;
+  /** The postmaster's pid. */
+  pid: number | undefined;
+  /** Settles when the postmaster exits — after stop(), or on its own (a crash, a signal). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Fast shutdown; returns at once if it already exited (a terminal's Ctrl-C reaches it too). */
   stop(): Promise<void>;
 }
 
@@ -145,9 +150,23 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
   }
 
   const baseUrl = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}`;
+  // The library keeps its postmaster ChildProcess private; its exit is what a supervisor
+  // watches, and its stop() waits for an 'exit' that has already happened if Postgres went
+  // first (a process-group Ctrl-C), hanging for ever.
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  const hasExited = () => !child || child.exitCode !== null || child.signalCode !== null;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (hasExited()) resolve({ code: child?.exitCode ?? null, signal: child?.signalCode ?? null });
+    else child!.once('exit', (code, signal) => resolve({ code, signal }));
+  });
   return {
     baseUrl,
     urlFor: (database) => `${baseUrl}/${encodeURIComponent(database)}`,
-    stop: () => pg.stop(),
+    pid: child?.pid,
+    exited,
+    stop: async () => {
+      if (hasExited()) return;
+      await Promise.race([pg.stop(), exited]);
+    },
   };
 }

@@ -1,15 +1,20 @@
 /**
  * @module
  * Where the local stack keeps its state (`.data/`, git-ignored) and which ports it uses.
- * Ports come from the environment so two checkouts can run side by side.
+ * Ports and the data directory come from the environment so two checkouts (or a test next to
+ * a developer's own stack) can run side by side.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const DATA_DIR = path.join(ROOT, '.data');
+export const DATA_DIR = path.resolve(process.env.PLEXOPS_DATA_DIR || path.join(ROOT, '.data'));
 export const PG_DATA_DIR = path.join(DATA_DIR, 'pg');
 export const STACK_STATE_FILE = path.join(DATA_DIR, 'stack.json');
+/** The local SECRETS_KEY, generated on the first `npm start` (mode 0600). */
+export const SECRETS_KEY_FILE = path.join(DATA_DIR, 'secrets.key');
+/** Secrets handed to `wrangler dev` through a file (mode 0600) rather than its command line. */
+export const WORKER_ENV_FILE = path.join(DATA_DIR, 'worker.env');
 export const LOCAL_DB_NAME = 'plexops';
 
 function port(name: string, fallback: number): number {
@@ -37,6 +42,7 @@ export interface StackState {
   wsProxy: string;
   startedAt: string;
   postgresPid?: number;
+  /** wrangler's launcher; it leads its own process group, which holds wrangler, workerd and esbuild. */
   wranglerPid?: number;
   /** False until /healthz answered: tools must not use a stack that is still starting. */
   ready: boolean;

@@ -2,21 +2,32 @@
  * @module
  * `npm start`: the whole system on embedded defaults, no accounts, no internet. A real
  * PostgreSQL from npm (data in .data/, kept across restarts), the WebSocket proxy the Neon
- * driver goes through, the Worker in workerd (`wrangler dev`) and the built admin SPA.
- * Prints the URL and a one-time sign-in link. Ctrl-C stops everything.
+ * driver goes through, the Worker in workerd (`wrangler dev`), the built admin SPA and agent.
+ * Prints the URL and a one-time sign-in link.
+ *
+ * It is a supervisor: the Worker runs in its own process group and is restarted (within a
+ * budget) when it dies, while Postgres keeps running; Postgres dying stops everything with a
+ * message, since restarting under a crashed database hides the cause. Ctrl-C (or SIGTERM)
+ * stops the Worker group, the proxy and Postgres in that order and removes `.data/stack.json`,
+ * so only a run that really crashed leaves it for the next start to report and clean up.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ws from 'ws';
-import { startLocalPostgres, LocalPostgresError } from './postgres';
+import { startLocalPostgres, LocalPostgresError, type LocalPostgres } from './postgres';
 import { releaseSignalHandlers } from './embedded-postgres';
-import { startWsProxy } from './ws-proxy';
+import { startWsProxy, type WsProxy } from './ws-proxy';
 import { applyMigrations, ensureDatabase } from './migrate';
 import { isPortFree } from './ports';
-import { DATA_DIR, LOCAL_DB_NAME, PG_DATA_DIR, ROOT, STACK_STATE_FILE, stackPorts, type StackState } from './stack-paths';
+import { DATA_DIR, LOCAL_DB_NAME, PG_DATA_DIR, ROOT, SECRETS_KEY_FILE, STACK_STATE_FILE, WORKER_ENV_FILE, stackPorts, type StackState } from './stack-paths';
 import { runningStack } from './local-db';
 import { cleanUpCrashedRun } from './leftovers';
+import { loadLocalSecretsKey, secretsEnvFile } from './local-secrets-key';
+import { restartBudgetFromEnv } from './restart-budget';
+import { spawnWranglerDev } from './wrangler-dev';
+import { WorkerSupervisor } from './worker-supervisor';
+import { signalGroup } from './process-group';
 import { createDb } from '../src/db/client';
 import { countActiveAdminTokens, createAdminToken } from '../src/services/auth/admin-tokens';
 import { createSignInLink } from '../src/services/auth/sign-in-links';
@@ -24,151 +35,205 @@ import { createSignInLink } from '../src/services/auth/sign-in-links';
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
 const say = (msg: string) => console.log(`[plexops ${elapsed().padStart(6)}] ${msg}`);
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** `.data/pg` inside the checkout, the absolute path elsewhere (PLEXOPS_DATA_DIR). */
+const shown = (p: string) => (p.startsWith(`${process.cwd()}${path.sep}`) ? path.relative(process.cwd(), p) : p);
+/** A terminal's Ctrl-C can arrive more than once (npm and wrappers forward it): one stop request. */
+const DUPLICATE_SIGNAL_MS = 1500;
+export const AGENT_BUNDLE = path.join(ROOT, 'agent/dist/plexops-agent.mjs');
 
-function postmasterPid(): number | undefined {
+/** Quotes for a POSIX shell only when needed, so the usual path reads plainly. */
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const running: { pg?: LocalPostgres; pgStarting?: Promise<LocalPostgres>; proxy?: WsProxy; worker?: WorkerSupervisor; build?: ChildProcess } = {};
+const state: StackState = { pid: process.pid, url: '', pgUrl: '', wsProxy: '', startedAt: new Date().toISOString(), ready: false };
+/** Set once we wrote stack.json: a start refused because another one runs must not delete that one's file. */
+let ownsState = false;
+const saveState = () => {
+  writeFileSync(STACK_STATE_FILE, JSON.stringify(state, null, 2));
+  ownsState = true;
+};
+let stopping: Promise<never> | null = null;
+
+/** Stops whatever runs, in order, and exits. Idempotent: later calls share the first. */
+function stopAll(code: number, message?: string): Promise<never> {
+  stopping ??= (async () => {
+    if (message) console.error(`\n${message}\n`);
+    const problems: string[] = [];
+    const attempt = async (what: string, fn: () => Promise<unknown> | unknown) => {
+      try {
+        await fn();
+      } catch (err) {
+        problems.push(`${what}: ${errorText(err)}`);
+      }
+    };
+    running.build?.kill('SIGTERM');
+    await attempt('the Worker', () => running.worker?.stop());
+    await attempt('the WebSocket proxy', () => running.proxy?.close());
+    await attempt('PostgreSQL', async () => (running.pg ?? (await running.pgStarting?.catch(() => undefined)))?.stop());
+    if (problems.length) {
+      // Keep stack.json: the next start reports the leftovers and stops them.
+      console.error(`could not stop everything: ${problems.join('; ')}`);
+      process.exit(code || 1);
+    }
+    if (ownsState) rmSync(STACK_STATE_FILE, { force: true });
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+function fail(msg: string): Promise<never> {
+  return stopAll(1, `plexops could not start: ${msg}`);
+}
+
+/** A second Ctrl-C a moment later means "now": kill the children outright, then leave. */
+function forceStop(): void {
+  say('forced stop: killing the Worker and PostgreSQL');
+  if (state.wranglerPid) signalGroup(state.wranglerPid, 'SIGKILL');
   try {
-    return Number.parseInt(readFileSync(path.join(PG_DATA_DIR, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10) || undefined;
+    if (running.pg?.pid) process.kill(running.pg.pid, 'SIGKILL');
   } catch {
-    return undefined;
+    // already gone
   }
+  process.exit(130);
 }
 
-function fail(msg: string): never {
-  console.error(`\nplexops could not start: ${msg}\n`);
-  process.exit(1);
+function handleSignals(): void {
+  // Our shutdown stops wrangler, the proxy and Postgres in order; embedded-postgres's own
+  // handler would exit as soon as Postgres stopped.
+  releaseSignalHandlers();
+  let first = 0;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (!first) {
+        first = Date.now();
+        say('stopping…');
+        void stopAll(0);
+      } else if (Date.now() - first > DUPLICATE_SIGNAL_MS) forceStop();
+    });
+  }
+  process.on('uncaughtException', (err) => void stopAll(1, `plexops stopped after an unexpected error: ${err.stack ?? err.message}`));
+  process.on('unhandledRejection', (err) => void stopAll(1, `plexops stopped after an unexpected error: ${errorText(err)}`));
 }
 
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; quiet?: boolean } = {}): Promise<void> {
+function runQuiet(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: opts.quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.build = child;
     let out = '';
-    child.stdout?.on('data', (d) => (out += d));
-    child.stderr?.on('data', (d) => (out += d));
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}\n${out.slice(-2000)}`))));
+    child.on('exit', (code) => {
+      running.build = undefined;
+      if (code === 0) resolve();
+      else reject(new Error(`${path.basename(args[0] ?? cmd)} ${args.slice(1).join(' ')} exited with ${code}\n${out.slice(-2000)}`));
+    });
   });
 }
 
-async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
-    try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 150));
+async function buildArtifacts(): Promise<void> {
+  // Tests start stacks beside browser tests that serve admin/dist: they skip rebuilding it.
+  if (process.env.PLEXOPS_SKIP_ADMIN_BUILD !== '1') {
+    say('building the admin SPA');
+    await runQuiet(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'admin/vite.config.ts', '--logLevel', 'error']);
   }
-  throw new Error(`the Worker did not report healthy within ${timeoutMs / 1000}s`);
+  say('building the agent (agent/dist/plexops-agent.mjs)');
+  await runQuiet(process.execPath, ['--import', 'tsx', path.join(ROOT, 'agent/build.ts')]);
 }
 
-async function main(): Promise<void> {
-  const ports = stackPorts();
+/** Loads (or on the first start generates) the local SECRETS_KEY and hands it to wrangler in a 0600 file. */
+function prepareSecretsKey(): void {
+  const k = loadLocalSecretsKey(SECRETS_KEY_FILE);
+  const file = shown(SECRETS_KEY_FILE);
+  if (k.source === 'generated') say(`generated a secrets key in ${file} (mode 0600): it encrypts the Plex token and TMDB key saved in Settings; keep it with the data`);
+  else if (k.source === 'file') say(`secrets key: ${file}`);
+  else say('secrets key: SECRETS_KEY from the environment');
+  if (k.note) say(`note: ${k.note}`);
+  writeFileSync(WORKER_ENV_FILE, secretsEnvFile(k.key), { mode: 0o600 });
+  chmodSync(WORKER_ENV_FILE, 0o600); // the mode above applies only when the file is new
+}
+
+async function preflight(ports: ReturnType<typeof stackPorts>): Promise<void> {
   const recovered = await cleanUpCrashedRun(ROOT);
   if (recovered) say(`note: ${recovered}`);
   const other = runningStack();
-  if (other) fail(`plexops is already running (pid ${other.pid}) at ${other.url}. Stop it with Ctrl-C in its terminal, or "kill ${other.pid}".`);
-  if (!(await isPortFree(ports.http))) fail(`port ${ports.http} is in use. Stop whatever holds it, or run with PLEXOPS_PORT=<another port>.`);
-  if (!(await isPortFree(ports.ws))) fail(`port ${ports.ws} is in use. Run with PLEXOPS_WS_PORT=<another port>.`);
+  if (other) await fail(`plexops is already running (pid ${other.pid}) at ${other.url}. Stop it with Ctrl-C in its terminal, or "kill ${other.pid}".`);
+  if (!(await isPortFree(ports.http))) await fail(`port ${ports.http} is in use. Stop whatever holds it, or run with PLEXOPS_PORT=<another port>.`);
+  if (!(await isPortFree(ports.ws))) await fail(`port ${ports.ws} is in use. Run with PLEXOPS_WS_PORT=<another port>.`);
   mkdirSync(DATA_DIR, { recursive: true });
+}
 
-  say('starting PostgreSQL (embedded, data in .data/pg)');
-  const pg = await startLocalPostgres({ dataDir: PG_DATA_DIR, port: ports.pg }).catch((err) => {
-    fail(err instanceof LocalPostgresError ? err.message : `PostgreSQL failed to start: ${String(err)}`);
-  });
-  const cleanups: Array<() => Promise<unknown> | unknown> = [() => pg.stop()];
-  const shutdown = async (code: number) => {
-    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
-    rmSync(STACK_STATE_FILE, { force: true });
-    process.exit(code);
-  };
-  let stopping = false;
-  // Our shutdown stops wrangler, the proxy and Postgres in order; embedded-postgres's own
-  // handler would exit as soon as Postgres stopped, possibly orphaning wrangler.
-  releaseSignalHandlers();
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      say('stopping…');
-      void shutdown(0);
-    });
-  }
+async function printWelcome(url: string, pgUrl: string, proxy: WsProxy): Promise<void> {
+  const handle = createDb({ url: pgUrl, wsProxy: proxy.address, webSocketConstructor: ws });
+  let firstToken: string | null = null;
+  if ((await countActiveAdminTokens(handle.db)) === 0) firstToken = (await createAdminToken(handle.db, 'first-start')).token;
+  const link = await createSignInLink(handle.db, url);
+  await handle.end();
+
+  say(`healthy after ${elapsed()}`);
+  console.log(`\n  plexops is running at ${url}\n`);
+  console.log(`  Sign in (one-time link, valid 15 minutes):\n    ${link.url}\n`);
+  if (firstToken) console.log(`  Admin API token (shown only this once — store it somewhere safe):\n    ${firstToken}\n`);
+  console.log('  New link or token later: npm run admin:token -- --link | --name <name>');
+  console.log('  Press Ctrl-C to stop.\n');
+}
+
+async function main(): Promise<void> {
+  handleSignals();
+  const ports = stackPorts();
+  await preflight(ports);
+  prepareSecretsKey();
+
+  say(`starting PostgreSQL (embedded, data in ${shown(PG_DATA_DIR)})`);
+  running.pgStarting = startLocalPostgres({ dataDir: PG_DATA_DIR, port: ports.pg });
+  const pg = await running.pgStarting.catch((err) => fail(err instanceof LocalPostgresError ? err.message : `PostgreSQL failed to start: ${String(err)}`));
+  running.pg = pg;
+  void pg.exited.then(({ code, signal }) =>
+    stopAll(1, `plexops stopped: PostgreSQL exited unexpectedly (${signal ?? `code ${code}`}). Its data is safe; start again with "npm start".`),
+  );
 
   const url = `http://127.0.0.1:${ports.http}`;
   const pgUrl = pg.urlFor(LOCAL_DB_NAME);
-  const state: StackState = { pid: process.pid, url, pgUrl, wsProxy: `127.0.0.1:${ports.ws}`, startedAt: new Date().toISOString(), ready: false, postgresPid: postmasterPid() };
-  const saveState = () => writeFileSync(STACK_STATE_FILE, JSON.stringify(state, null, 2));
+  Object.assign(state, { url, pgUrl, wsProxy: `127.0.0.1:${ports.ws}`, postgresPid: pg.pid });
   saveState();
 
-  try {
-    await ensureDatabase(pg.urlFor('postgres'), LOCAL_DB_NAME);
-    await applyMigrations(pgUrl);
-    say('migrations applied');
+  await ensureDatabase(pg.urlFor('postgres'), LOCAL_DB_NAME);
+  await applyMigrations(pgUrl);
+  say('migrations applied');
+  const proxy = await startWsProxy({ allow: [`127.0.0.1:${ports.pg}`], port: ports.ws });
+  running.proxy = proxy;
+  await buildArtifacts();
 
-    const proxy = await startWsProxy({ allow: [`127.0.0.1:${ports.pg}`], port: ports.ws });
-    cleanups.push(() => proxy.close());
-
-    say('building the admin SPA');
-    await run(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'admin/vite.config.ts', '--logLevel', 'error'], { quiet: true });
-
-    say(`starting the Worker in workerd (wrangler dev) on ${url}`);
-    const vars: Record<string, string> = { DATABASE_URL: pgUrl, DB_WS_PROXY: proxy.address, ENVIRONMENT: 'development', PUBLIC_URL: process.env.PUBLIC_URL ?? url };
-    if (process.env.ADMIN_PLEX_ACCOUNT_IDS) vars.ADMIN_PLEX_ACCOUNT_IDS = process.env.ADMIN_PLEX_ACCOUNT_IDS;
-    if (process.env.PLEX_TV_URL) vars.PLEX_TV_URL = process.env.PLEX_TV_URL;
-    const wrangler = spawn(
-      process.execPath,
-      [path.join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'dev', '--ip', '127.0.0.1', '--port', String(ports.http), '--persist-to', path.join(DATA_DIR, 'wrangler'), '--show-interactive-dev-session=false', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
-      { cwd: ROOT, env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    state.wranglerPid = wrangler.pid;
-    saveState();
-    cleanups.push(() => new Promise<void>((resolve) => {
-      if (wrangler.exitCode !== null) return resolve();
-      wrangler.once('exit', () => resolve());
-      wrangler.kill('SIGTERM');
-      setTimeout(() => wrangler.kill('SIGKILL'), 5000).unref();
-    }));
-    const forward = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) {
-        // wrangler's banner and scheduled-handler hints are noise here.
-        if (!line.trim() || /^\s+at |^\s+(To manually|curl |For more details)|Scheduled Workers are not|Request\.cf|workers\.cloudflare\.com|⛅️|─{5,}|Your Worker has access|Binding|env\.|Ready on|Starting local server/.test(line)) continue;
-        console.log(`  worker │ ${line}`);
-      }
-    };
-    wrangler.stdout.on('data', forward);
-    wrangler.stderr.on('data', forward);
-    wrangler.on('exit', (code) => {
-      if (!stopping) {
-        console.error(`wrangler dev exited (code ${code}); stopping.`);
-        void shutdown(1);
-      }
-    });
-
-    await waitHealthy(url, wrangler);
-    state.ready = true;
-    saveState();
-
-    const handle = createDb({ url: pgUrl, wsProxy: proxy.address, webSocketConstructor: ws });
-    let firstToken: string | null = null;
-    if ((await countActiveAdminTokens(handle.db)) === 0) firstToken = (await createAdminToken(handle.db, 'first-start')).token;
-    const link = await createSignInLink(handle.db, url);
-    await handle.end();
-
-    say(`healthy after ${elapsed()}`);
-    console.log(`\n  plexops is running at ${url}\n`);
-    console.log(`  Sign in (one-time link, valid 15 minutes):\n    ${link.url}\n`);
-    if (firstToken) {
-      console.log(`  Admin API token (shown only this once — store it somewhere safe):\n    ${firstToken}\n`);
-    }
-    console.log('  New link or token later: npm run admin:token -- --link | --name <name>');
-    console.log('  Press Ctrl-C to stop.\n');
-  } catch (err) {
-    console.error(`\nplexops could not start: ${err instanceof Error ? err.message : String(err)}\n`);
-    await shutdown(1);
-  }
+  say(`starting the Worker in workerd (wrangler dev) on ${url}`);
+  const vars: Record<string, string> = {
+    DATABASE_URL: pgUrl,
+    DB_WS_PROXY: proxy.address,
+    ENVIRONMENT: 'development',
+    PUBLIC_URL: process.env.PUBLIC_URL ?? url,
+    // The enroll command the Agents page shows runs as shown on this machine.
+    AGENT_COMMAND: `node ${shellQuote(AGENT_BUNDLE)}`,
+  };
+  if (process.env.ADMIN_PLEX_ACCOUNT_IDS) vars.ADMIN_PLEX_ACCOUNT_IDS = process.env.ADMIN_PLEX_ACCOUNT_IDS;
+  if (process.env.PLEX_TV_URL) vars.PLEX_TV_URL = process.env.PLEX_TV_URL;
+  const worker = new WorkerSupervisor({
+    url,
+    budget: restartBudgetFromEnv(),
+    say,
+    spawn: () => spawnWranglerDev({ port: ports.http, persistTo: path.join(DATA_DIR, 'wrangler'), vars, secretsEnvFile: WORKER_ENV_FILE, onLine: (l) => console.log(`  worker │ ${l}`) }),
+    onStarted: (dev) => {
+      state.wranglerPid = dev.pgid;
+      saveState();
+    },
+    onGiveUp: (reason) => void stopAll(1, `plexops stopped: ${reason}. Look at the worker │ lines above for the cause, then "npm start" again.`),
+  });
+  running.worker = worker;
+  await worker.start();
+  state.ready = true;
+  saveState();
+  await printWelcome(url, pgUrl, proxy);
 }
 
-await main();
+main().catch((err: unknown) => fail(errorText(err)));

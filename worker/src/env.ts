@@ -19,6 +19,8 @@ export interface Bindings {
   PLEX_TV_URL?: string;
   /** Comma-separated Plex account ids allowed to sign in to the admin. */
   ADMIN_PLEX_ACCOUNT_IDS?: string;
+  /** How the agent is invoked in the enroll command the admin shows (default `plexops-agent`). */
+  AGENT_COMMAND?: string;
   /** base64 32-byte key for AES-256-GCM encryption of secrets at rest. */
   SECRETS_KEY?: string;
   BENCH_BASELINE?: string;
@@ -45,6 +47,15 @@ export const RuntimeConfig = z.object({
     .string()
     .default('')
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+  /**
+   * The agent's command in the enroll/run commands the Agents page shows: `plexops-agent` once
+   * installed on PATH (README), or how this deployment's operators run it. `npm start` sets
+   * `node /abs/path/agent/dist/plexops-agent.mjs`, which runs as shown on the same machine.
+   */
+  AGENT_COMMAND: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), // an empty line copied from .dev.vars.example
+    z.string().trim().max(500).regex(/^[^\n\r\0]+$/, 'AGENT_COMMAND must be one line').default('plexops-agent'),
+  ),
   ENVIRONMENT: z.enum(['production', 'development', 'test']).default('production'),
   AGENT_WAIT_MS: z.coerce.number().int().min(0).max(25_000).default(25_000),
   AGENT_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),

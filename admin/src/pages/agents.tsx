@@ -133,16 +133,23 @@ function EnrollmentCard({ enrollment, onDone }: { enrollment: EnrollmentResponse
   return (
     <section class="card" aria-labelledby="enroll-title" data-testid="enrollment">
       <h2 id="enroll-title">Enroll an agent</h2>
-      <p>
-        On the machine that will run jobs (Node 20 or newer, with the <code>plexops-agent</code> file installed), run this command once. The code works one time.
-      </p>
+      {/* The default command needs the agent on PATH; a deployment may set AGENT_COMMAND to how it runs it instead. */}
+      {enrollment.command.startsWith('plexops-agent ') ? (
+        <p data-testid="enroll-install">
+          On the machine that will run jobs (Node 20 or newer), install the agent once: build it with <code>npm run agent:build</code>, copy{' '}
+          <code>agent/dist/plexops-agent.mjs</code> there and run <code>sudo install -m 0755 plexops-agent.mjs /usr/local/bin/plexops-agent</code>. Then run
+          this command once; the code works one time.
+        </p>
+      ) : (
+        <p>On the machine that will run jobs, run this command once. The code works one time.</p>
+      )}
       <div class="command">
         <code data-testid="enroll-command">{enrollment.command}</code>
         <CopyButton value={enrollment.command} label="Copy command" />
       </div>
       <p class="small muted">
         Add <code>--name</code> and <code>--tags</code> (e.g. <code>--tags home,k8s</code>) to choose which jobs it takes. Then start it with{' '}
-        <code>plexops-agent run</code> (a systemd unit is in the README).
+        <code data-testid="enroll-run-command">{enrollment.runCommand}</code> (a systemd unit is in the README).
       </p>
       <p>
         Code <code data-testid="enroll-code">{enrollment.code}</code>{' '}

@@ -1,7 +1,9 @@
 /**
  * @module
  * Sign in with an admin token, a one-time link (`/sign-in#link=…`, consumed once and wiped
- * from the address bar) or Plex (PIN flow: approve in Plex's window, this page polls).
+ * from the address bar) or Plex (PIN flow: approve in Plex's window, this page polls). Plex is
+ * offered only when the server allows some Plex account (ADMIN_PLEX_ACCOUNT_IDS); otherwise the
+ * page says how to turn it on instead of offering a button that fails after the plex.tv trip.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, client, unwrap } from '../api';
@@ -15,7 +17,15 @@ export function SignInPage() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [plex, setPlex] = useState<PlexState>({ step: 'idle' });
+  /** null until the server said whether Plex sign-in is configured. */
+  const [plexEnabled, setPlexEnabled] = useState<boolean | null>(null);
   const polling = useRef<number | undefined>(undefined);
+
+  useEffect(() => {
+    unwrap(client.auth.methods.$get())
+      .then((m) => setPlexEnabled(m.plex))
+      .catch(() => setPlexEnabled(false));
+  }, []);
 
   const done = async () => {
     await refreshSession();
@@ -88,21 +98,29 @@ export function SignInPage() {
           {error}
         </p>
       )}
-      <section class="card">
+      <section class="card" data-testid="plex-sign-in">
         <h2>Sign in with Plex</h2>
-        {plex.step === 'waiting' ? (
-          <p>
-            Approve the sign-in in the Plex window (code <code>{plex.code}</code>).{' '}
-            <a href={plex.authUrl} target="_blank" rel="noopener noreferrer">
-              Open it again
-            </a>
-            . This page continues by itself.
+        {plexEnabled === false && (
+          <p class="muted" data-testid="plex-sign-in-off">
+            Off on this server: no Plex account is allowed yet. To turn it on, set <code>ADMIN_PLEX_ACCOUNT_IDS</code> to your Plex account id(s) —
+            locally <code>ADMIN_PLEX_ACCOUNT_IDS=1234567 npm start</code>, deployed <code>npx wrangler secret put ADMIN_PLEX_ACCOUNT_IDS</code>. Until then,
+            sign in with an admin token or a one-time link.
           </p>
-        ) : (
-          <button type="button" onClick={startPlex} disabled={busy}>
-            Sign in with Plex
-          </button>
         )}
+        {plexEnabled &&
+          (plex.step === 'waiting' ? (
+            <p>
+              Approve the sign-in in the Plex window (code <code>{plex.code}</code>).{' '}
+              <a href={plex.authUrl} target="_blank" rel="noopener noreferrer">
+                Open it again
+              </a>
+              . This page continues by itself.
+            </p>
+          ) : (
+            <button type="button" onClick={startPlex} disabled={busy}>
+              Sign in with Plex
+            </button>
+          ))}
         {plex.step === 'error' && (
           <p class="error" role="alert">
             {plex.message}

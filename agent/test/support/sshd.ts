@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../worker/dev/ports';
+import { requirePrerequisite, SSHD_PATH } from '../../../worker/dev/prerequisites';
 
 export interface TestSshd {
   port: number;
@@ -38,6 +39,9 @@ function banner(port: number): Promise<boolean> {
 }
 
 export async function startSshd(): Promise<TestSshd> {
+  // Missing OpenSSH fails the suite with the install command (not "sshd did not start").
+  requirePrerequisite('sshd');
+  requirePrerequisite('ssh');
   mkdirSync('/run/sshd', { recursive: true });
   const dir = await mkdtemp(join(tmpdir(), 'sshd-'));
   const keygen = (path: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path]);
@@ -82,7 +86,7 @@ export async function startSshd(): Promise<TestSshd> {
   await writeFile(clientConfig, client(knownHosts));
   await writeFile(clientConfigUnknownHost, client(join(dir, 'known_hosts_empty')));
 
-  const proc: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc: ChildProcess = spawn(SSHD_PATH, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr?.on('data', (d) => (stderr += d));
   const deadline = Date.now() + 10_000;

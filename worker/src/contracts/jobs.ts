@@ -131,5 +131,6 @@ export const AgentInfo = z.object({
 });
 export type AgentInfo = z.infer<typeof AgentInfo>;
 
-export const EnrollmentResponse = z.object({ code: z.string(), expiresAt: z.string(), command: z.string() });
+/** `command` enrolls (run once, as shown); `runCommand` then starts the daemon. Both use the deployment's AGENT_COMMAND. */
+export const EnrollmentResponse = z.object({ code: z.string(), expiresAt: z.string(), command: z.string(), runCommand: z.string() });
 export type EnrollmentResponse = z.infer<typeof EnrollmentResponse>;

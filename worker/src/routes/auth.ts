@@ -21,7 +21,14 @@ import { PlexTvClient } from '../services/plex-tv/client';
 import { plexClientIdentifier } from '../services/settings';
 import type { Context } from 'hono';
 
+/** Said wherever Plex sign-in is off, so the operator knows the one setting that turns it on. */
+export const PLEX_SIGN_IN_OFF =
+  'Sign in with Plex is off on this server: no Plex account is allowed yet. Set ADMIN_PLEX_ACCOUNT_IDS to your Plex account id(s) — ' +
+  'locally "ADMIN_PLEX_ACCOUNT_IDS=1234567 npm start", deployed "npx wrangler secret put ADMIN_PLEX_ACCOUNT_IDS" — and sign in with an admin token or link until then.';
+
 async function plexClient(c: Context<AppEnv>) {
+  // Without an allow-list every Plex account would be refused after the plex.tv round trip.
+  if (requireConfig(c).ADMIN_PLEX_ACCOUNT_IDS.length === 0) throw new AppError('FORBIDDEN', PLEX_SIGN_IN_OFF);
   const clientIdentifier = await plexClientIdentifier(c.var.db());
   return { clientIdentifier, client: new PlexTvClient({ baseUrl: requireConfig(c).PLEX_TV_URL, clientIdentifier }) };
 }
@@ -30,6 +37,11 @@ export const authRoutes = new Hono<AppEnv>()
   .use(async (c, next) => {
     assertSameOrigin(c);
     await next();
+  })
+  // Public: the sign-in page asks which ways in exist before offering them.
+  .get('/methods', (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json({ token: true as const, link: true as const, plex: requireConfig(c).ADMIN_PLEX_ACCOUNT_IDS.length > 0 }, 200);
   })
   .post('/token', validate('json', TokenSignInRequest), async (c) => {
     const principal = await verifyAdminToken(c.var.db(), c.req.valid('json').token);

@@ -72,7 +72,7 @@ export const jobsApiRoutes = new Hono<AppEnv>()
   .post('/agents/enrollments', async (c) => {
     const cfg = requireConfig(c);
     const serverUrl = cfg.PUBLIC_URL ? new URL(cfg.PUBLIC_URL).origin : new URL(c.req.url).origin;
-    return c.json(await createEnrollment(c.var.db(), { createdBy: c.var.principal!.id, serverUrl }), 201);
+    return c.json(await createEnrollment(c.var.db(), { createdBy: c.var.principal!.id, serverUrl, agentCommand: cfg.AGENT_COMMAND }), 201);
   })
   .delete('/agents/:id', validate('param', IdParam), async (c) => {
     const { id } = c.req.valid('param');

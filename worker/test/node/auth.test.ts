@@ -224,3 +224,30 @@ describe('Sign in with Plex (PIN flow against the plex.tv simulator)', () => {
     }
   });
 });
+
+describe('Sign in with Plex when no Plex account is allowed (ADMIN_PLEX_ACCOUNT_IDS unset)', () => {
+  it('GET /auth/methods tells the sign-in page, without a session', async () => {
+    const off = await client({ ADMIN_PLEX_ACCOUNT_IDS: undefined }).request('/auth/methods');
+    expect(off.status).toBe(200);
+    expect(off.headers.get('cache-control')).toBe('no-store');
+    expect(await readJson(off)).toEqual({ token: true, link: true, plex: false });
+    expect(await readJson(await client({ ADMIN_PLEX_ACCOUNT_IDS: ' , ' }).request('/auth/methods'))).toMatchObject({ plex: false });
+    expect(await readJson(await client().request('/auth/methods'))).toMatchObject({ plex: true });
+  });
+
+  it('start and check answer 403 saying how to turn it on, and never call plex.tv', async () => {
+    const c = client({ ADMIN_PLEX_ACCOUNT_IDS: '' });
+    const before = plex.requests.length;
+    for (const [path, init] of [
+      ['/auth/plex/start', { method: 'POST' }],
+      ['/auth/plex/check', { json: { pinId: 1 } }],
+    ] as const) {
+      const res = await c.request(path, init);
+      expect(res.status).toBe(403);
+      const body = await readJson(res);
+      expect(body.error.code).toBe('FORBIDDEN');
+      expect(body.error.message).toMatch(/Sign in with Plex is off.*ADMIN_PLEX_ACCOUNT_IDS/);
+    }
+    expect(plex.requests.length).toBe(before);
+  });
+});

@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeSim } from './index.js';
+import { KUBECTL_PATH, requirePrerequisite } from '../../../../worker/dev/prerequisites';
 
 export interface KubectlResult {
   code: number | null;
@@ -22,7 +23,8 @@ export interface KubectlRunner {
   killAll(): void;
 }
 
-export function kubectlRunner(sim: KubeSim, kubectl = '/usr/bin/kubectl'): KubectlRunner {
+export function kubectlRunner(sim: KubeSim, kubectl = KUBECTL_PATH): KubectlRunner {
+  if (kubectl === KUBECTL_PATH) requirePrerequisite('kubectl'); // fails saying how to install it
   const children = new Set<ChildProcess>();
   const cacheDir = mkdtempSync(join(tmpdir(), 'kube-sim-cache-'));
   const env = { ...process.env, ...sim.env, KUBECACHEDIR: cacheDir, HOME: cacheDir };

@@ -17,11 +17,11 @@ export function newAgentToken(): string {
   return `${AGENT_TOKEN_PREFIX}${randomSecret(32)}`;
 }
 
-export async function createEnrollment(db: DbOrTx, input: { createdBy: string; serverUrl: string }): Promise<{ code: string; expiresAt: string; command: string }> {
+export async function createEnrollment(db: DbOrTx, input: { createdBy: string; serverUrl: string; agentCommand: string }): Promise<{ code: string; expiresAt: string; command: string; runCommand: string }> {
   const code = randomCode();
   const expiresAt = new Date(Date.now() + ENROLLMENT_TTL_MS);
   await db.insert(agentEnrollments).values({ id: newId('enr'), codeHash: await sha256Hex(normalizeCode(code)), createdBy: input.createdBy, expiresAt });
-  return { code, expiresAt: expiresAt.toISOString(), command: `plexops-agent enroll --server ${input.serverUrl} --code ${code}` };
+  return { code, expiresAt: expiresAt.toISOString(), command: `${input.agentCommand} enroll --server ${input.serverUrl} --code ${code}`, runCommand: `${input.agentCommand} run` };
 }
 
 export interface EnrolledAgent {

@@ -64,6 +64,7 @@ describe('enrollment', () => {
   it('gives the admin the exact enroll command', async () => {
     const r = await h.admin('/agents/enrollments', { method: 'POST' });
     expect(r.body.command).toBe(`plexops-agent enroll --server ${h.server.url} --code ${r.body.code}`);
+    expect(r.body.runCommand).toBe('plexops-agent run');
     expect(Date.parse(r.body.expiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
   });
 });
