@@ -24,6 +24,8 @@ function run(args: string[], input: string | undefined, timeoutMs: number): Prom
       }
       resolve(stdout);
     });
+    // The shell may exit before reading stdin (query mode): a closed pipe is not an error here.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
 }
