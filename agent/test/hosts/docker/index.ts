@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../../../../worker/dev/ports';
 import { createOverseerrConfig, type OverseerrFixture, type OverseerrFixtureOptions } from '../../sims/overseerr/fixture';
 import { bundleScript } from '../../support/bundle-script';
+import { standInImages } from '../../support/images';
 import { LITESTREAM_BIN } from '../../support/litestream';
 import { startSshd, type TestSshd } from '../../support/sshd';
 import { type Container, DockerState } from './state';
@@ -103,16 +104,14 @@ export async function startDockerHost(opts: DockerHostOptions = {}): Promise<Doc
   const binDir = join(dir, 'bin');
   await mkdir(stateDir, { recursive: true });
   await mkdir(binDir, { recursive: true });
-  const [cliBundle, overseerrBundle] = await Promise.all([bundleScript(here('./cli.ts')), bundleScript(here('../../sims/overseerr/main.ts'))]);
+  const [cliBundle, images] = await Promise.all([bundleScript(here('./cli.ts')), standInImages()]);
   await writeFile(join(binDir, 'docker'), `#!/bin/sh\nexec "${process.execPath}" "${cliBundle}" "$@"\n`, { mode: 0o755 });
   await symlink(LITESTREAM_BIN, join(binDir, 'litestream'));
 
   const state = new DockerState(stateDir);
   state.saveDaemon({
     serverVersion: '27.3.1',
-    images: {
-      'sctx/overseerr': { command: [process.execPath, overseerrBundle], env: { CONFIG_DIRECTORY: '/app/config' }, portEnv: { '5055/tcp': 'PORT' }, versionEnv: 'OVERSEERR_VERSION', files: { '/app/config/DOCKER': 'DOCKER' } },
-    },
+    images,
   });
   const name = opts.containerName ?? 'overseerr';
   const volumeName = opts.volumeName ?? 'overseerr_config';

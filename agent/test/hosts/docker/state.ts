@@ -9,19 +9,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ImageSpec } from '../../support/images';
 
-/** How the stand-in "runs" an image: a host command, the container path its config dir maps to, env. */
-export interface ImageSpec {
-  command: string[];
-  /** Env the image sets (Dockerfile ENV), before the container's own. */
-  env?: Record<string, string>;
-  /** Container port ('5055/tcp') → env var telling the process which (host) port to listen on. */
-  portEnv?: Record<string, string>;
-  /** Env var that receives the image tag (the stand-in reports it as its version). */
-  versionEnv?: string;
-  /** Files the image ships in these container dirs (e.g. /app/config/DOCKER), hidden by a mount. */
-  files?: Record<string, string>;
-}
+export type { ImageSpec } from '../../support/images';
 
 export interface Daemon {
   /** "Cannot connect to the Docker daemon" while true. */
