@@ -25,11 +25,23 @@
  *   ("volume in use"), write/read claims by running allocs, and the "CSI volume
  *   X has exhausted its available writer claims" placement failure.
  * - `failNext(path, status)` for retry tests; unknown paths → 404, empty body.
+ * - Nodes (`nodes: N`, nodes.ts): /v1/nodes, /v1/node/:id, drain (allocations
+ *   migrate to another eligible node) and eligibility.
+ * - `runTasks` (process-runner.ts, task-fs.ts): allocations run as REAL
+ *   processes — docker tasks through an image table (Overseerr stand-in, real
+ *   litestream) in a private mount namespace, prestart/poststart lifecycle,
+ *   templates with Nomad Variables (template.ts), task events and restarts,
+ *   deployment health from HTTP/TCP checks, service registrations
+ *   (services.ts), CSI volumes backed by a host dir per volume, task logs;
+ *   `failTask` injects exits, hangs and failed pulls.
+ * - /v1/allocations, /v1/allocation/:id, /v1/client/fs/logs/:alloc, /v1/vars,
+ *   /v1/var/:path (routes-client.ts); /v1/services, /v1/service/:name.
  *
  * Left out: blocked evaluations are never retried (a job whose placement
- * failed stays pending even after the volume frees up); parse output omits the
+ * failed stays pending even after the volume frees up); failed allocations
+ * are not rescheduled; parse output omits the
  * many null fields of a real api.Job and heredocs are not interpolated;
- * nodes, node pools, variables, services, event stream, scaling,
+ * node pools, event stream, scaling,
  * dispatch, revert, periodic, multiregion, Sentinel, ACL policies/roles (every
  * valid token is management), HCL functions and arithmetic, host volumes,
  * CSI plugins endpoints, snapshots and detach.

@@ -41,6 +41,8 @@ export interface ProcessRunnerOptions {
 
 export interface TaskFault {
   task: string;
+  /** Only this job's task (default: any job). */
+  job?: string;
   mode: 'exit' | 'hang' | 'pull';
   exitCode?: number;
   message?: string;
@@ -81,8 +83,8 @@ export class ProcessRunner implements AllocRunner {
     return allocDirFor(this.o.dataDir, allocId);
   }
 
-  takeFault(task: string): TaskFault | undefined {
-    const i = this.faults.findIndex((f) => f.task === task && (f.times === undefined || f.times > 0));
+  takeFault(job: string, task: string): TaskFault | undefined {
+    const i = this.faults.findIndex((f) => f.task === task && (f.job === undefined || f.job === job) && (f.times === undefined || f.times > 0));
     const f = this.faults[i];
     if (f?.times !== undefined) f.times -= 1;
     return f;
@@ -239,7 +241,7 @@ class AllocRun {
       const templateEnv = await this.templates(tr);
       if (templateEnv === undefined) return this.taskFailed(name, false);
       const image = String((task.Config as Json | null)?.image ?? '');
-      const fault = this.runner.takeFault(name);
+      const fault = this.runner.takeFault(String(this.job.ID), name);
       let code: number | null = null;
       if (task.Driver !== 'docker' || !tr.image || fault?.mode === 'pull') {
         const msg = task.Driver !== 'docker' ? `driver "${String(task.Driver)}" is not supported by the simulator` : `Failed to pull \`${image}\`: Error response from daemon: manifest for ${image} not found: manifest unknown: manifest unknown`;
