@@ -104,7 +104,7 @@ INSERT INTO "issue_comment" ("message", "userId", "issueId") SELECT 'Audio out o
 INSERT INTO "discover_slider" ("type", "order", "isBuiltIn", "enabled") SELECT value, value - 1, 1, 1 FROM generate_series(1, 7);
 INSERT INTO "session" ("expiredAt", "id", "json")
   SELECT 4102444800000, lower(hex(randomblob(16))), '{"cookie":{},"userId":1,"pad":"' || hex(randomblob(2000)) || '"}'
-  FROM generate_series(1, ${Math.ceil(o.padBytes / 4100)});
+  FROM generate_series(1, ${Math.ceil(o.padBytes / 4950)});
 `;
 }
 
