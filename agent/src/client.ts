@@ -19,6 +19,7 @@ import {
   StepStartResponse,
   TokenRotateResponse,
   WaitResponse,
+  type ClaimScope,
   type EnrollRequest,
   type HeartbeatRequest,
   type JobFinishRequest,
@@ -128,8 +129,8 @@ export class AgentClient {
   enroll(req: EnrollRequest) {
     return this.#call('/enroll', req, EnrollResponse);
   }
-  wait(waitMs: number, signal?: AbortSignal) {
-    return this.#call('/wait', { waitMs }, WaitResponse, { extraTimeoutMs: waitMs, ...(signal ? { signal } : {}) });
+  wait(waitMs: number, signal?: AbortSignal, opts: { scope?: ClaimScope } = {}) {
+    return this.#call('/wait', { waitMs, ...opts }, WaitResponse, { extraTimeoutMs: waitMs, ...(signal ? { signal } : {}) });
   }
   heartbeat(jobId: string, req: HeartbeatRequest, signal?: AbortSignal) {
     return this.#call(`/jobs/${enc(jobId)}/heartbeat`, req, HeartbeatResponse, {

@@ -48,6 +48,13 @@ export const AgentConfigSchema = z.object({
   /** SIGTERM → SIGKILL grace for a cancelled step's process group. */
   cancelGraceMs: intMs(0, 300_000, 10_000),
   heartbeatMs: intMs(100, 120_000, 15_000),
+  /** Shortest time between two heartbeats carrying a running step's progress. */
+  progressIntervalMs: intMs(200, 60_000, 2000),
+  /**
+   * Jobs run at once. With 2 or more, one slot is kept for kinds declared read-only (checks and
+   * probes), so a two-hour migration never holds them up.
+   */
+  slots: z.coerce.number().int().min(1).max(16).default(2),
   /** Log batching: flush at least this often, or at this many (JSON-escaped) bytes; the request cap is 256 KiB. */
   logFlushMs: intMs(10, 10_000, 1000),
   logChunkBytes: intMs(1024, 252 * 1024, 252 * 1024),
@@ -112,6 +119,8 @@ export async function loadConfig(env: Env, overrides: Partial<Record<keyof Agent
     sshConfigFile: e('SSH_CONFIG'),
     cancelGraceMs: e('CANCEL_GRACE_MS'),
     heartbeatMs: e('HEARTBEAT_MS'),
+    progressIntervalMs: e('PROGRESS_INTERVAL_MS'),
+    slots: e('SLOTS'),
     logFlushMs: e('LOG_FLUSH_MS'),
     logChunkBytes: e('LOG_CHUNK_BYTES'),
     targetTimeoutMs: e('TARGET_TIMEOUT_MS'),

@@ -189,6 +189,14 @@ describe('exec connectivity-check (real ssh, kubectl, Nomad API)', () => {
     expect(r.stdout).not.toContain(secret);
   });
 
+  it('shows step progress as plain lines when the output is not a terminal', async () => {
+    const r = await runAgent(['exec', await writeJson('job.json', { kind: 'agent-selftest', params: { lines: 30, lineDelayMs: 20 } })], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^progress: step 1\/3 emit — 1 of 30 items · 3 %$/m);
+    expect(r.stdout).toMatch(/^progress: step 1\/3 emit — 30 of 30 items · 100 %/m);
+    expect(r.stdout).not.toContain('\x1b[2K');
+  });
+
   it('doctor checks ssh, kubectl, Nomad and the policy with PASS/FAIL lines', async () => {
     await setPolicy(basePolicy());
     const r = await runAgent(['doctor'], env);

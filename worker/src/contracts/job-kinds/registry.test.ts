@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { canonicalJson, describeJobKinds, getJobKind, parseJobParams, stepApprovalPayload } from './job-kinds';
+import { canonicalJson, describeJobKinds, getJobKind, parseJobParams, stepApprovalPayload } from './index';
 
 describe('job kinds registry', () => {
   it('finds kinds and rejects unknown ones', () => {
