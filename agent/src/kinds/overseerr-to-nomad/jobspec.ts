@@ -9,6 +9,12 @@
  * them), and a service with an HTTP check on /api/v1/status.
  */
 import type { OverseerrToNomadParams } from '../../../../worker/src/contracts/job-kinds';
+import { NomadApiError } from '../../executors/nomad-client';
+import { StepFailure, type StepContext } from '../types';
+import { nomadClient, nomadFailure } from './remote';
+
+type Json = Record<string, unknown>;
+type Ctx = StepContext<OverseerrToNomadParams>;
 
 type Template = Extract<OverseerrToNomadParams['jobspec'], { mode: 'template' }>;
 
@@ -84,3 +90,18 @@ export function renderOverseerrJob(p: OverseerrToNomadParams, spec: Template): R
     ],
   };
 }
+
+/** The job to register: the built-in template, or the operator's HCL parsed by Nomad (a parse error fails the step with Nomad's diagnostic). */
+export async function buildJob(ctx: Ctx): Promise<Json> {
+  const p = ctx.params;
+  if (p.jobspec.mode === 'template') return renderOverseerrJob(p, p.jobspec);
+  try {
+    const job = await nomadClient(ctx, p.nomad).post<Json>('/v1/jobs/parse', { JobHCL: p.jobspec.hcl, Canonicalize: true, ...(p.jobspec.variables ? { Variables: p.jobspec.variables } : {}) });
+    if (job.ID !== p.jobName) throw new StepFailure(`the HCL defines job "${String(job.ID)}", but jobName is "${p.jobName}"`, 'BAD_HCL');
+    return job;
+  } catch (err) {
+    if (err instanceof NomadApiError && err.status === 400) throw new StepFailure(`Nomad could not parse the jobspec: ${err.message.replace(/^HTTP 400: /, '')}`, 'BAD_HCL');
+    throw nomadFailure(err, 'jobs/parse', p.nomad);
+  }
+}
+

@@ -60,7 +60,7 @@ export function nomadClient<P>(ctx: StepContext<P>, t: NomadTarget): NomadClient
 export function nomadFailure(err: unknown, what: string, t: NomadTarget): StepFailure {
   if (err instanceof StepFailure) return err;
   if (err instanceof NomadApiError) {
-    if (err.status === 403) return new StepFailure(`${what}: Nomad refused the token in ${nomadTokenEnv(t)} (${err.message})`, 'NOMAD_AUTH');
+    if (err.status === 403) return new StepFailure(`${what}: Nomad at ${t.address} refused the token (${err.message}); check the token the agent's environment holds for this target (nomad.tokenEnv)`, 'NOMAD_AUTH');
     if (err.status === 0) return new StepFailure(`${what}: Nomad at ${t.address} unreachable: ${err.message}`, 'NOMAD_UNREACHABLE');
     return new StepFailure(`${what}: ${err.message}`, 'NOMAD_ERROR');
   }

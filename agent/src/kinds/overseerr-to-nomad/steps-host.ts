@@ -8,6 +8,7 @@
  */
 import type { OverseerrToNomadParams } from '../../../../worker/src/contracts/job-kinds';
 import { StepFailure, type StepContext, type StepOutcome } from '../types';
+import { buildJob } from './jobspec';
 import { type Counts, dbFacts, nomadClient, nomadFailure, overseerrGet, q, remote, remoteOk } from './remote';
 
 export type Ctx = StepContext<OverseerrToNomadParams>;
@@ -93,10 +94,19 @@ export async function preflight(ctx: Ctx): Promise<StepOutcome> {
       throw nomadFailure(err, 'Nomad preflight', p.nomad);
     }
   }
+  if (p.jobspec.mode === 'hcl' && !ctx.dryRun) {
+    // A jobspec Nomad cannot parse fails here, before the downtime, not at deploy.
+    const job = await buildJob(ctx);
+    ctx.log.line(`jobspec parsed by Nomad: job ${String(job.ID)}`);
+  }
   const litestream = (await remoteOk(ctx, host, 'litestream version', 'litestream is not installed on the docker host', 'LITESTREAM_MISSING')).trim();
   if (!ctx.dryRun && !/^v0\.3\./.test(litestream)) throw new StepFailure(`litestream ${litestream} on the docker host: this job drives v0.3.x (see README)`, 'LITESTREAM_UNSUPPORTED');
   await writeLitestreamConfig(ctx, configDir);
   const gens = ctx.dryRun ? [] : await generations(ctx, configDir);
+  // Refuse before the downtime starts, not only when seeding.
+  if (gens.length && !p.litestream.overwrite) {
+    throw new StepFailure(`the replica s3://${p.litestream.bucket}/${p.litestream.path} already has generation(s) ${gens.join(', ')}: refusing to seed over it (set litestream.overwrite to replace it)`, 'REPLICA_EXISTS');
+  }
   ctx.log.line(`nomad ${p.nomad.address} namespace ${ns} ok; litestream ${litestream}; replica has ${gens.length} generation(s)`);
   return { outputs: { dockerVersion: docker, configDir, overseerrUrl: overseerrUrl ?? null, mountType: c.Mounts?.find((m) => m.Destination === '/app/config')?.Type ?? 'path', litestreamVersion: litestream, replicaGenerations: gens } };
 }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { NomadApiError } from '../../executors/nomad-client';
 import { StepFailure, type StepOutcome } from '../types';
 import { type Ctx, generations } from './steps-host';
-import { renderOverseerrJob } from './jobspec';
+import { buildJob } from './jobspec';
 import { type Counts, nomadClient, nomadFailure, overseerrGet, q, remote, remoteOk, sleep } from './remote';
 
 type Json = Record<string, unknown>;
@@ -60,19 +60,6 @@ export async function settings(ctx: Ctx): Promise<StepOutcome> {
   if (there !== sha256) throw new StepFailure(`settings.json on the volume has sha256 ${there ?? '?'}, expected ${sha256}`, 'SETTINGS_COPY_FAILED');
   ctx.log.line(`settings.json → ${dest} (sha256 ${sha256}${p.plex ? `, plex → ${p.plex.ip}:${p.plex.port}` : ''})`);
   return { outputs: { sha256, plexRewritten: Boolean(p.plex) } };
-}
-
-async function buildJob(ctx: Ctx): Promise<Json> {
-  const p = ctx.params;
-  if (p.jobspec.mode === 'template') return renderOverseerrJob(p, p.jobspec);
-  try {
-    const job = await nomadClient(ctx, p.nomad).post<Json>('/v1/jobs/parse', { JobHCL: p.jobspec.hcl, Canonicalize: true, ...(p.jobspec.variables ? { Variables: p.jobspec.variables } : {}) });
-    if (job.ID !== p.jobName) throw new StepFailure(`the HCL defines job "${String(job.ID)}", but jobName is "${p.jobName}"`, 'BAD_HCL');
-    return job;
-  } catch (err) {
-    if (err instanceof NomadApiError && err.status === 400) throw new StepFailure(`Nomad could not parse the jobspec: ${err.message.replace(/^HTTP 400: /, '')}`, 'BAD_HCL');
-    throw nomadFailure(err, 'jobs/parse', p.nomad);
-  }
 }
 
 export async function deploy(ctx: Ctx): Promise<StepOutcome> {
