@@ -43,8 +43,11 @@ describe('overseerr fixture', () => {
   });
 
   it('grows with padBytes', async () => {
-    const fx = await createOverseerrConfig(join(dir, 'padded'), { padBytes: 2 * 1024 * 1024 });
-    expect((await stat(fx.dbPath)).size).toBeGreaterThan(2 * 1024 * 1024);
+    const pad = 4 * 1024 * 1024;
+    const fx = await createOverseerrConfig(join(dir, 'padded'), { padBytes: pad });
+    const size = (await stat(fx.dbPath)).size;
+    expect(size).toBeGreaterThan(pad * 0.9);
+    expect(size).toBeLessThan(pad * 1.3);
   });
 });
 
