@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type DockerHost, startDockerHost } from '../hosts/docker/index';
 import { type NomadSim, startNomadSim } from '../sims/nomad/index';
 import { type S3Sim, startS3Sim } from '../sims/s3/index';
-import { killAll, runAgent } from '../support/agent-bin';
+import { killAll, runAgent, startAgent } from '../support/agent-bin';
 
 let s3: S3Sim;
 let host: DockerHost;
@@ -64,4 +64,30 @@ it('deployment fails → the job fails with the task events; the rollback restor
   expect(host.container()?.State.Running).toBe(true);
   const status = (await (await fetch(`${host.overseerrUrl}/api/v1/status`)).json()) as { version: string };
   expect(status.version).toBe('1.33.2');
+});
+
+it('cancel while waiting for health: the second SIGINT cancels the deploy step (exit 3)', { timeout: 240_000 }, async () => {
+  nomad.failTask({ job: 'overseerr', task: 'overseerr', mode: 'hang' });
+  const target = { host: '127.0.0.1', port: host.sshd.port, user: host.sshd.user };
+  const file = join(dir, 'cancel.json');
+  await writeFile(file, JSON.stringify({
+    kind: 'overseerr-to-nomad',
+    params: {
+      dockerHost: target, backupDir: join(dir, 'backups'), nomad: { address: nomad.url },
+      volume: { id: 'overseerr-config', pluginId: 'hostpath' },
+      litestream: { endpoint: s3.endpoint, bucket: 'backups', path: 'overseerr/db-cancel' },
+      settingsTarget: { host: target, path: nomad.volumeDir('overseerr-config'), owner: '0:0' },
+      healthTimeoutSeconds: 300,
+    },
+  }));
+  const p = await startAgent(['exec', file, '--yes'], env, 200_000);
+  for (let i = 0; i < 1200 && !p.stdout().includes('registered (eval'); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(p.stdout()).toContain('registered (eval');
+  p.child.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, 300));
+  p.child.kill('SIGINT');
+  const exit = await p.exited;
+  expect(exit.code).toBe(3);
+  expect(p.stdout()).not.toMatch(/deployment \S+ successful/);
+  expect(p.stdout()).not.toContain('--- step 9/10');
 });
