@@ -8,12 +8,20 @@ import type { JobKindName } from '../../../worker/src/contracts/job-kinds';
 import { agentSelftestImpl } from './agent-selftest/index';
 import { approvalSelftestImpl } from './approval-selftest/index';
 import { connectivityCheckImpl } from './connectivity-check/index';
+import { nomadFailoverDrillImpl } from './nomad-failover-drill/index';
+import { overseerrCleanupImpl } from './overseerr-cleanup/index';
+import { overseerrToNomadImpl } from './overseerr-to-nomad/index';
+import { overseerrRollbackImpl } from './overseerr-to-nomad-rollback/index';
 import type { KindImpl, KindImpls, StepHandler } from './types';
 
 export const KIND_IMPLS = {
   'connectivity-check': connectivityCheckImpl,
   'agent-selftest': agentSelftestImpl,
   'approval-selftest': approvalSelftestImpl,
+  'overseerr-to-nomad': overseerrToNomadImpl,
+  'overseerr-to-nomad-rollback': overseerrRollbackImpl,
+  'overseerr-cleanup': overseerrCleanupImpl,
+  'nomad-failover-drill': nomadFailoverDrillImpl,
 } as const satisfies KindImpls;
 
 /** The handler of `stepId` in `kind`, looked up by name (for the runner, which works on any kind). */

@@ -23,7 +23,8 @@ export interface E2E {
   nomad: NomadSim;
   policy(): unknown;
   /** Enrolls a fresh agent (own config dir, given tags) through the CLI. */
-  enroll(tags: string[], opts?: { server?: string; bin?: string }): Promise<Agent>;
+  /** `env` and `policy` replace the defaults' extra variables and policy (other test hosts). */
+  enroll(tags: string[], opts?: { server?: string; bin?: string; env?: Record<string, string>; policy?: unknown }): Promise<Agent>;
   job(id: string): Promise<any>;
   waitFor(id: string, pred: (job: any) => boolean, timeoutMs?: number): Promise<any>;
   logs(id: string): Promise<string>;
@@ -73,6 +74,7 @@ export async function startE2E(vars: Record<string, string> = {}): Promise<E2E> 
         PLEXOPS_AGENT_LOG_LEVEL: 'debug',
         NOMAD_TOKEN,
         ...kube.env,
+        ...opts.env,
       };
       const code = await h.admin('/agents/enrollments', { method: 'POST' });
       if (code.status !== 201) throw new Error(`enrollment code: ${code.status}`);
@@ -83,7 +85,7 @@ export async function startE2E(vars: Record<string, string> = {}): Promise<E2E> 
         opts.bin,
       );
       if (r.code !== 0) throw Object.assign(new Error(`enroll exited ${r.code}: ${r.stderr}`), { result: r });
-      await writeFile(join(dir, 'policy.json'), JSON.stringify(policy()));
+      await writeFile(join(dir, 'policy.json'), JSON.stringify(opts.policy ?? policy()));
       const cfg = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { agentId: string; token: string };
       return { dir, env, agentId: cfg.agentId, token: cfg.token, start: (bin) => startAgent(['run'], env, 120_000, bin) };
     },

@@ -3,6 +3,8 @@
  * A throwaway real OpenSSH server on 127.0.0.1 for tests: its own host key, an authorized client
  * key, a known_hosts file for that host key and an ssh client config (`ssh -F`) that uses them, so
  * nothing touches ~/.ssh. Stopped (and its directory removed) by `stop()`.
+ * `env` is set in every session (sshd `SetEnv`), e.g. a PATH that puts a test host's stand-in
+ * commands first.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -38,7 +40,12 @@ function banner(port: number): Promise<boolean> {
   });
 }
 
-export async function startSshd(): Promise<TestSshd> {
+export interface SshdOptions {
+  /** Variables sshd sets in every session (`SetEnv`); values must not contain `"` or newlines. */
+  env?: Record<string, string>;
+}
+
+export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
   // Missing OpenSSH fails the suite with the install command (not "sshd did not start").
   requirePrerequisite('sshd');
   requirePrerequisite('ssh');
@@ -64,6 +71,8 @@ export async function startSshd(): Promise<TestSshd> {
       'PermitRootLogin prohibit-password',
       'StrictModes no',
       'LogLevel ERROR',
+      // One line: sshd keeps only the first SetEnv directive.
+      ...(opts.env ? [`SetEnv ${Object.entries(opts.env).map(([k, v]) => `${k}="${v}"`).join(' ')}`] : []),
       '',
     ].join('\n'),
   );

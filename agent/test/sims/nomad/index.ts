@@ -25,22 +25,45 @@
  *   ("volume in use"), write/read claims by running allocs, and the "CSI volume
  *   X has exhausted its available writer claims" placement failure.
  * - `failNext(path, status)` for retry tests; unknown paths → 404, empty body.
+ * - Nodes (`nodes: N`, nodes.ts): /v1/nodes, /v1/node/:id, drain (allocations
+ *   migrate to another eligible node) and eligibility.
+ * - `runTasks` (process-runner.ts, task-fs.ts): allocations run as REAL
+ *   processes — docker tasks through an image table (Overseerr stand-in, real
+ *   litestream) in a private mount namespace, prestart/poststart lifecycle,
+ *   templates with Nomad Variables (template.ts), task events and restarts,
+ *   deployment health from HTTP/TCP checks, service registrations
+ *   (services.ts), CSI volumes backed by a host dir per volume, task logs;
+ *   `failTask` injects exits, hangs and failed pulls.
+ * - /v1/allocations, /v1/allocation/:id, /v1/client/fs/logs/:alloc, /v1/vars,
+ *   /v1/var/:path (routes-client.ts); /v1/services, /v1/service/:name.
  *
  * Left out: blocked evaluations are never retried (a job whose placement
- * failed stays pending even after the volume frees up); parse output omits the
+ * failed stays pending even after the volume frees up); failed allocations
+ * are not rescheduled; parse output omits the
  * many null fields of a real api.Job and heredocs are not interpolated;
- * nodes, node pools, variables, services, event stream, scaling,
+ * node pools, event stream, scaling,
  * dispatch, revert, periodic, multiregion, Sentinel, ACL policies/roles (every
  * valid token is management), HCL functions and arithmetic, host volumes,
  * CSI plugins endpoints, snapshots and detach.
  * Deviation: the simulator caps request bodies (default 16 MiB → 413), where
  * Nomad itself has no HTTP body limit.
  */
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, STATUS_CODES } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { standInImages } from '../../support/images';
+import { type ProcessRunnerOptions, ProcessRunner, type TaskFault } from './process-runner';
+import { clientRoutes } from './routes-client';
+import { serviceRoutes } from './services';
+import { csiDirFor } from './task-fs';
 import type { AddressInfo } from 'node:net';
 import { invalidMethod, NomadError } from './errors';
 import { jobRoutes } from './routes-jobs';
+import { addNode, nodeRoutes } from './nodes';
 import { volumeRoutes } from './routes-csi';
+import { migrateAlloc } from './scheduler';
 import * as sys from './routes-system';
 import { type AclRule, type Ctx, decodeJson, enforceAcl, parseToken, readBody, resolveIdentity, type Route, runBlocking, type SimConfig, writeError, writeReply } from './server';
 import { SimState } from './state';
@@ -59,6 +82,13 @@ export interface NomadSimOptions {
   csiPlugins?: string[];
   /** Simulator-only safety cap on request bodies (default 16 MiB). */
   maxBodyBytes?: number;
+  /** Client nodes (default 1). Node drain migrates allocations to the others. */
+  nodes?: number;
+  /**
+   * Run allocations as real processes (process-runner.ts) instead of the timed model. Images
+   * default to support/images.ts standInImages(); dataDir (alloc dirs, CSI volume dirs) to a temp dir.
+   */
+  runTasks?: Partial<ProcessRunnerOptions>;
 }
 
 export interface NomadSim {
@@ -66,6 +96,14 @@ export interface NomadSim {
   requests: Array<{ method: string; path: string; token?: string }>;
   state: SimState;
   failNext(path: string, status: number): void;
+  /** With runTasks: the host directory holding all alloc and CSI volume dirs. */
+  dataDir: string | undefined;
+  /** With runTasks: the host directory backing CSI volume `id` (created on first use). */
+  volumeDir(id: string, namespace?: string): string;
+  /** With runTasks: the host directory of an allocation. */
+  allocDir(allocId: string): string;
+  /** With runTasks: make the next start(s) of a task exit, hang or fail its image pull. */
+  failTask(fault: TaskFault): void;
   close(): Promise<void>;
 }
 
@@ -101,6 +139,19 @@ export async function startNomadSim(opts: NomadSimOptions = {}): Promise<NomadSi
     maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024,
   };
   const state = new SimState(opts.namespaces ?? [], opts.csiPlugins);
+  for (let i = 0; i < Math.max(1, opts.nodes ?? 1); i++) addNode(state, i, config.datacenter, config.version);
+  let runner: ProcessRunner | undefined;
+  let ownDataDir: string | undefined;
+  if (opts.runTasks) {
+    const dataDir = opts.runTasks.dataDir ?? (ownDataDir = await mkdtemp(join(tmpdir(), 'nomad-sim-')));
+    runner = new ProcessRunner(state, config, { ...opts.runTasks, images: opts.runTasks.images ?? (await standInImages()), dataDir });
+    state.runner = runner;
+  }
+  const needRunner = (): ProcessRunner => {
+    if (!runner) throw new Error('nomad sim: start it with runTasks to run allocations as processes');
+    return runner;
+  };
+  const routes = [...ROUTES, ...nodeRoutes((alloc) => migrateAlloc(state, config, alloc)), ...serviceRoutes, ...clientRoutes((id) => (runner ? runner.allocDir(id) : undefined))];
   const requests: NomadSim['requests'] = [];
   const faults = new Map<string, number[]>();
   const inflight = new Set<AbortController>();
@@ -124,7 +175,7 @@ export async function startNomadSim(opts: NomadSimOptions = {}): Promise<NomadSi
       res.end(STATUS_CODES[fault] ?? 'injected failure');
       return;
     }
-    const route = ROUTES.find((r) => r.pattern.test(url.pathname));
+    const route = routes.find((r) => r.pattern.test(url.pathname));
     if (!route) {
       req.resume();
       res.writeHead(404);
@@ -169,7 +220,8 @@ export async function startNomadSim(opts: NomadSimOptions = {}): Promise<NomadSi
         return route.handler(ctx, params);
       })
       .then((reply) => {
-        if (abort.signal.aborted) return;
+        // Streaming handlers (logs) and raw replies (409 on a var CAS) have answered already.
+        if (abort.signal.aborted || res.headersSent) return;
         if (index !== undefined) res.setHeader('X-Nomad-Index', String(index));
         res.setHeader('X-Nomad-KnownLeader', 'true');
         res.setHeader('X-Nomad-LastContact', '0');
@@ -193,12 +245,23 @@ export async function startNomadSim(opts: NomadSimOptions = {}): Promise<NomadSi
     failNext(path, status) {
       faults.set(path, [...(faults.get(path) ?? []), status]);
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const a of inflight) a.abort();
-        state.stopTimers();
+    dataDir: runner?.o.dataDir,
+    volumeDir(id, namespace = 'default') {
+      const dir = csiDirFor(needRunner().o.dataDir, namespace, id);
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    },
+    allocDir: (id) => needRunner().allocDir(id),
+    failTask: (fault) => needRunner().faults.push(fault),
+    async close() {
+      for (const a of inflight) a.abort();
+      state.stopTimers();
+      await runner?.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      if (ownDataDir) await rm(ownDataDir, { recursive: true, force: true });
+    },
   };
 }

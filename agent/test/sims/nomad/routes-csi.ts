@@ -198,7 +198,23 @@ function volumeSpecific(ctx: Ctx, [rest = '']: string[]): Promise<Reply> | Reply
   throw coded(404, 'resource not found');
 }
 
+/** GET /v1/plugin/csi/:id (structs.CSIPlugin, simplified): healthy on every node; 404 "plugin not found". */
+function plugin(ctx: Ctx, [id = '']: string[]): Reply {
+  if (ctx.method !== 'GET') throw invalidMethod();
+  enforceAcl('read', ctx.identity);
+  if (ctx.state.plugins && !ctx.state.plugins.has(id)) throw coded(404, 'plugin not found');
+  const nodes = Math.max(1, ctx.state.nodes.size);
+  ctx.setIndex(ctx.state.indexOf('csi_volumes'));
+  return {
+    body: {
+      ID: id, Provider: `${id}.csi.simulated`, Version: '1.0.0', ControllerRequired: true, ControllersHealthy: 1, ControllersExpected: 1,
+      NodesHealthy: nodes, NodesExpected: nodes, Controllers: {}, Nodes: {}, Allocations: [], CreateIndex: 1, ModifyIndex: 1,
+    },
+  };
+}
+
 export const volumeRoutes: RouteDef[] = [
+  { pattern: /^\/v1\/plugin\/csi\/([^/]+)$/, acl: 'none', handler: plugin },
   { pattern: /^\/v1\/volumes$/, acl: 'none', handler: list },
   { pattern: /^\/v1\/volume\/csi\/(.+)$/, acl: 'none', handler: volumeSpecific },
 ];

@@ -7,13 +7,16 @@
  * deployments (running → successful). Claims are taken when an allocation is
  * placed (Nomad's client claims during alloc prerun, before the task runs) and
  * released `allocStartDelayMs` after the allocation stops, mimicking the
- * volumewatcher's asynchronous release.
+ * volumewatcher's asynchronous release. Placement picks the least-loaded eligible node; with an
+ * AllocRunner set (process-runner.ts) allocations run as real processes instead of the timed model,
+ * and `migrateAlloc` replaces an allocation on another node (node drain).
  */
 import { groups, isTerminal, jobStatus, tasks } from './job-model';
+import { eligibleNodes, NODE_ID } from './nodes';
 import type { SimConfig } from './server';
 import { type Json, nowNs, type SimState, uuid, type Volume } from './state';
 
-export const NODE_ID = 'f6a1e3c4-5b7d-4e8f-9a0b-1c2d3e4f5a6b';
+export { NODE_ID };
 const SINGLE_WRITER = new Set(['single-node-writer', 'single-node-single-writer', 'single-node-multi-writer', 'multi-node-single-writer']);
 
 interface VolReq { alias: string; source: string; readOnly: boolean; accessMode: string; attachmentMode: string }
@@ -34,6 +37,7 @@ function volumeRequests(group: Json, index: number): VolReq[] {
 /** Returns the CSIVolumeChecker failure reason for placing alloc `index` of `group`, if any. */
 export function infeasible(state: SimState, job: Json, group: Json, index: number): string | undefined {
   const ns = String(job.Namespace);
+  if (eligibleNodes(state).length === 0) return 'no eligible client nodes (all ineligible or draining)';
   const reqs = volumeRequests(group, index);
   const missing = reqs.filter((r) => !state.getVolume(ns, r.source)).map((r) => r.source);
   if (missing.length) return `missing CSI volume(s) ${missing.join(', ')}`;
@@ -111,11 +115,12 @@ export function stopAllocs(state: SimState, config: SimConfig, ns: string, jobId
   const idx = state.bump('allocs', 'job_summary');
   for (const a of stopped) {
     Object.assign(a, { DesiredStatus: 'stop', DesiredDescription: 'alloc not needed due to job update', ClientStatus: 'complete', ModifyIndex: idx, ModifyTime: nowNs() });
+    state.runner?.stop(a);
     state.later(config.allocStartDelayMs, () => releaseClaims(state, String(a.ID)));
   }
 }
 
-function refreshJob(state: SimState, ns: string, jobId: string): void {
+export function refreshJob(state: SimState, ns: string, jobId: string): void {
   const stored = state.getJob(ns, jobId);
   if (!stored) return;
   const allocs = state.jobAllocs(ns, jobId);
@@ -164,35 +169,63 @@ export function schedule(state: SimState, config: SimConfig, job: Json, newVersi
     state.deployments.set(String(deployment.ID), deployment);
     ev.DeploymentID = deployment.ID;
   }
-  const allocIdx = state.bump('allocs', 'job_summary', 'csi_volumes');
   for (const g of groups(job)) {
     const count = Number(g.Count ?? 1);
     for (let i = 0; i < count; i++) {
       if (infeasible(state, job, g, i)) continue;
-      const now = nowNs();
-      const alloc: Json = {
-        ID: uuid(), EvalID: ev.ID, Name: `${String(job.ID)}.${String(g.Name)}[${i}]`, Namespace: ns, NodeID: NODE_ID, NodeName: 'nomad-sim',
-        JobID: job.ID, JobType: job.Type, JobVersion: job.Version, TaskGroup: g.Name, DesiredStatus: 'run', DesiredDescription: '',
-        ClientStatus: 'pending', ClientDescription: 'No tasks have started', DesiredTransition: { Migrate: null, Reschedule: null, ForceReschedule: null, NoShutdownDelay: null },
-        TaskStates: null, DeploymentStatus: deployment ? { Healthy: null, Timestamp: '0001-01-01T00:00:00Z', Canary: false, ModifyIndex: 0 } : null,
-        DeploymentID: deployment?.ID ?? '', FollowupEvalID: '', NextAllocation: '', RescheduleTracker: null, PreemptedAllocations: null,
-        PreemptedByAllocation: '', CreateIndex: allocIdx, ModifyIndex: allocIdx, CreateTime: now, ModifyTime: now,
-      };
-      state.allocs.set(String(alloc.ID), alloc);
-      for (const r of volumeRequests(g, i)) {
-        const vol = state.getVolume(ns, r.source) as Volume;
-        const claims = (r.readOnly ? vol.ReadAllocs : vol.WriteAllocs) as Json;
-        claims[String(alloc.ID)] = null;
-        // The volume's "current" modes are taken from its first claim.
-        if (!vol.AccessMode) Object.assign(vol, { AccessMode: r.accessMode, AttachmentMode: r.attachmentMode });
-        vol.ModifyIndex = allocIdx;
-      }
-      if (deployment) ((deployment.TaskGroups as Json)[String(g.Name)] as Json).PlacedAllocs = Number(((deployment.TaskGroups as Json)[String(g.Name)] as Json).PlacedAllocs) + 1;
-      state.later(config.allocStartDelayMs, () => startAlloc(state, config, alloc, g));
+      placeAlloc(state, config, job, g, i, String(ev.ID), deployment);
     }
   }
   refreshJob(state, ns, String(job.ID));
   return ev;
+}
+
+/** Places allocation `index` of `group` on the least-loaded eligible node and starts it. */
+export function placeAlloc(state: SimState, config: SimConfig, job: Json, g: Json, i: number, evalId: string, deployment: Json | undefined, previous?: Json): Json {
+  const ns = String(job.Namespace);
+  const node = eligibleNodes(state)[0];
+  const allocIdx = state.bump('allocs', 'job_summary', 'csi_volumes');
+  const now = nowNs();
+  const alloc: Json = {
+    ID: uuid(), EvalID: evalId, Name: `${String(job.ID)}.${String(g.Name)}[${i}]`, Namespace: ns, NodeID: node?.ID ?? NODE_ID, NodeName: node?.Name ?? 'nomad-sim',
+    JobID: job.ID, JobType: job.Type, JobVersion: job.Version, TaskGroup: g.Name, DesiredStatus: 'run', DesiredDescription: '',
+    ClientStatus: 'pending', ClientDescription: 'No tasks have started', DesiredTransition: { Migrate: null, Reschedule: null, ForceReschedule: null, NoShutdownDelay: null },
+    TaskStates: null, DeploymentStatus: deployment || previous ? { Healthy: null, Timestamp: '0001-01-01T00:00:00Z', Canary: false, ModifyIndex: 0 } : null,
+    DeploymentID: deployment?.ID ?? '', FollowupEvalID: '', NextAllocation: '', PreviousAllocation: previous?.ID ?? '', RescheduleTracker: null, PreemptedAllocations: null,
+    PreemptedByAllocation: '', CreateIndex: allocIdx, ModifyIndex: allocIdx, CreateTime: now, ModifyTime: now,
+  };
+  state.allocs.set(String(alloc.ID), alloc);
+  for (const r of volumeRequests(g, i)) {
+    const vol = state.getVolume(ns, r.source) as Volume;
+    const claims = (r.readOnly ? vol.ReadAllocs : vol.WriteAllocs) as Json;
+    claims[String(alloc.ID)] = null;
+    // The volume's "current" modes are taken from its first claim.
+    if (!vol.AccessMode) Object.assign(vol, { AccessMode: r.accessMode, AttachmentMode: r.attachmentMode });
+    vol.ModifyIndex = allocIdx;
+  }
+  if (deployment) ((deployment.TaskGroups as Json)[String(g.Name)] as Json).PlacedAllocs = Number(((deployment.TaskGroups as Json)[String(g.Name)] as Json).PlacedAllocs) + 1;
+  if (state.runner) state.runner.start(alloc, g, job);
+  else state.later(config.allocStartDelayMs, () => startAlloc(state, config, alloc, g));
+  return alloc;
+}
+
+/** Node drain: stop `old` (marked for migration) and place its replacement on another eligible node. */
+export function migrateAlloc(state: SimState, config: SimConfig, old: Json): Json | undefined {
+  const stored = state.getJob(String(old.Namespace), String(old.JobID));
+  const group = groups(stored?.job ?? {}).find((g) => g.Name === old.TaskGroup);
+  const idx = state.bump('allocs', 'job_summary');
+  Object.assign(old, {
+    DesiredStatus: 'stop', DesiredDescription: 'alloc is being migrated', ClientStatus: 'complete', ModifyIndex: idx, ModifyTime: nowNs(),
+    DesiredTransition: { ...(old.DesiredTransition as Json), Migrate: true },
+  });
+  state.runner?.stop(old);
+  releaseClaims(state, String(old.ID));
+  if (!stored || !group || eligibleNodes(state).length === 0) return undefined;
+  const index = Number(/\[(\d+)\]$/.exec(String(old.Name))?.[1] ?? 0);
+  const next = placeAlloc(state, config, stored.job, group, index, String(old.EvalID), undefined, old);
+  old.NextAllocation = next.ID;
+  refreshJob(state, String(old.Namespace), String(old.JobID));
+  return next;
 }
 
 function startAlloc(state: SimState, config: SimConfig, alloc: Json, group: Json): void {
@@ -211,7 +244,7 @@ function startAlloc(state: SimState, config: SimConfig, alloc: Json, group: Json
   if (alloc.DeploymentStatus) state.later(config.allocStartDelayMs, () => markHealthy(state, alloc));
 }
 
-function markHealthy(state: SimState, alloc: Json): void {
+export function markHealthy(state: SimState, alloc: Json): void {
   if (isTerminal(alloc)) return;
   const idx = state.bump('allocs', 'deployment');
   alloc.DeploymentStatus = { Healthy: true, Timestamp: new Date().toISOString(), Canary: false, ModifyIndex: idx };
@@ -221,7 +254,7 @@ function markHealthy(state: SimState, alloc: Json): void {
   const tg = (d.TaskGroups as Json)[String(alloc.TaskGroup)] as Json | undefined;
   if (tg) tg.HealthyAllocs = Number(tg.HealthyAllocs) + 1;
   d.ModifyIndex = idx;
-  const done = Object.values(d.TaskGroups as Record<string, Json>).every((s) => Number(s.HealthyAllocs) >= Number(s.DesiredTotal));
+  const done = Object.values(d.TaskGroups as Record<string, Json>).every((tgs) => Number(tgs.HealthyAllocs) >= Number(tgs.DesiredTotal));
   if (!done) return;
   Object.assign(d, { Status: 'successful', StatusDescription: 'Deployment completed successfully', ModifyTime: nowNs() });
   const stored = state.getJob(String(d.Namespace), String(d.JobID));
@@ -248,4 +281,16 @@ export function deregister(state: SimState, config: SimConfig, ns: string, jobId
   const ev = newEval(job, 'job-deregister', idx);
   state.evals.set(String(ev.ID), ev);
   return { EvalID: ev.ID, EvalCreateIndex: idx, JobModifyIndex: idx, VolumeEvalID: '', VolumeEvalIndex: 0, Index: idx, LastContact: 0, KnownLeader: false, NextToken: '' };
+}
+
+/** The allocation failed its health (tasks dead or the healthy deadline passed): fail the deployment. */
+export function markUnhealthy(state: SimState, alloc: Json, description = 'Failed due to unhealthy allocations'): void {
+  const idx = state.bump('allocs', 'deployment');
+  alloc.DeploymentStatus = { Healthy: false, Timestamp: new Date().toISOString(), Canary: false, ModifyIndex: idx };
+  alloc.ModifyIndex = idx;
+  const d = state.deployments.get(String(alloc.DeploymentID));
+  if (!d || d.Status !== 'running') return;
+  const tg = (d.TaskGroups as Json)[String(alloc.TaskGroup)] as Json | undefined;
+  if (tg) tg.UnhealthyAllocs = Number(tg.UnhealthyAllocs) + 1;
+  Object.assign(d, { Status: 'failed', StatusDescription: description, ModifyIndex: idx, ModifyTime: nowNs() });
 }

@@ -8,7 +8,15 @@
 import { randomUUID } from 'node:crypto';
 
 export type Json = { [k: string]: unknown };
-export type Table = 'jobs' | 'job_summary' | 'allocs' | 'evals' | 'deployment' | 'csi_volumes' | 'namespaces' | 'acl_token';
+export type Table = 'jobs' | 'job_summary' | 'allocs' | 'evals' | 'deployment' | 'csi_volumes' | 'namespaces' | 'acl_token' | 'nodes' | 'variables' | 'services';
+
+/** Runs placed allocations (the client side); the default is the timed pending → running → healthy model. */
+export interface AllocRunner {
+  start(alloc: Json, group: Json, job: Json): void;
+  /** The scheduler stopped the allocation: kill its tasks (claims are released by the scheduler). */
+  stop(alloc: Json): void;
+  close(): Promise<void>;
+}
 
 export interface StoredJob {
   job: Json;
@@ -32,6 +40,14 @@ export class SimState {
   readonly deployments = new Map<string, Json>();
   /** key: `${namespace}/${volumeId}` */
   readonly volumes = new Map<string, Volume>();
+  /** Client nodes by ID (node 0 is NODE_ID, "nomad-sim"). */
+  readonly nodes = new Map<string, Json>();
+  /** Nomad Variables, key `${namespace}/${path}`. */
+  readonly variables = new Map<string, Json>();
+  /** Nomad-native service registrations by registration ID. */
+  readonly services = new Map<string, Json>();
+  /** Set when allocations run as real processes (process-runner.ts). */
+  runner: AllocRunner | undefined;
   /** Known CSI plugin IDs; `undefined` means any plugin ID is accepted. */
   plugins: Set<string> | undefined;
   private waiters = new Set<() => void>();

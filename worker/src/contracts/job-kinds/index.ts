@@ -20,6 +20,10 @@ import { approvalSelftest } from './approval-selftest';
 import { canonicalJson } from './canonical-json';
 import { connectivityCheck } from './connectivity-check';
 import { StepIdempotency, type JobKindDef } from './define';
+import { nomadFailoverDrill } from './nomad-failover-drill';
+import { overseerrCleanup } from './overseerr-cleanup';
+import { overseerrToNomad } from './overseerr-to-nomad';
+import { overseerrToNomadRollback } from './overseerr-to-nomad-rollback';
 
 export * from './targets';
 export * from './define';
@@ -27,9 +31,14 @@ export * from './canonical-json';
 export * from './connectivity-check';
 export * from './agent-selftest';
 export * from './approval-selftest';
+export * from './overseerr-shared';
+export * from './overseerr-to-nomad';
+export * from './overseerr-to-nomad-rollback';
+export * from './overseerr-cleanup';
+export * from './nomad-failover-drill';
 
 /** Every kind this build knows, in the order the admin lists them. */
-export const JOB_KINDS = [connectivityCheck, agentSelftest, approvalSelftest] as const;
+export const JOB_KINDS = [connectivityCheck, agentSelftest, approvalSelftest, overseerrToNomad, overseerrToNomadRollback, overseerrCleanup, nomadFailoverDrill] as const;
 
 type AnyJobKind = (typeof JOB_KINDS)[number];
 export type JobKindName = AnyJobKind['kind'];

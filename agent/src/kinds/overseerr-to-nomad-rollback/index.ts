@@ -1,0 +1,57 @@
+/**
+ * @module `overseerr-to-nomad-rollback` on the agent: stop the Nomad job without purging it (its spec and
+ * history stay for a retry), wait for its allocations to stop (the CSI claim and the replicator go
+ * with them), start the docker container again and check /api/v1/status there.
+ */
+import type { OverseerrRollbackParams } from '../../../../worker/src/contracts/job-kinds';
+import { nomadClient, nomadFailure, overseerrGet, q, remoteOk, sleep } from '../overseerr-to-nomad/remote';
+import { StepFailure, type KindImpl, type StepContext } from '../types';
+
+type Ctx = StepContext<OverseerrRollbackParams>;
+
+async function stopNomad(ctx: Ctx) {
+  const p = ctx.params;
+  const nomad = nomadClient(ctx, p.nomad);
+  const id = encodeURIComponent(p.jobName);
+  if (ctx.dryRun) return { outputs: {} };
+  try {
+    const r = await nomad.delete<{ EvalID?: string }>(`/v1/job/${id}`);
+    ctx.log.line(`job ${p.jobName} stopped (eval ${r.EvalID ?? '?'}; not purged)`);
+    let index = 1;
+    for (let i = 0; i < 60; i++) {
+      const res = await nomad.blockingGet<Array<{ ClientStatus: string }>>(`/v1/job/${id}/allocations`, index, 5000);
+      index = res.index ?? index;
+      if (!res.body.some((a) => a.ClientStatus === 'running' || a.ClientStatus === 'pending')) return { outputs: { stopped: true } };
+    }
+    throw new StepFailure(`allocations of ${p.jobName} are still running`, 'NOMAD_STOP_TIMEOUT');
+  } catch (err) {
+    throw nomadFailure(err, `stop job ${p.jobName}`, p.nomad);
+  }
+}
+
+async function startDocker(ctx: Ctx) {
+  const p = ctx.params;
+  await remoteOk(ctx, p.dockerHost, `docker start ${q(p.container)}`, `docker start ${p.container} failed`, 'DOCKER_START_FAILED');
+  const raw = await remoteOk(ctx, p.dockerHost, `docker inspect ${q(p.container)}`, 'docker inspect failed');
+  const port = ctx.dryRun ? undefined : (JSON.parse(raw) as Array<{ HostConfig?: { PortBindings?: Record<string, Array<{ HostPort?: string }> | null> } }>)[0]?.HostConfig?.PortBindings?.['5055/tcp']?.[0]?.HostPort;
+  return { outputs: { url: p.overseerrUrl ?? (port ? `http://${p.dockerHost.host}:${port}` : null) } };
+}
+
+async function check(ctx: Ctx) {
+  const url = (ctx.outputs['start-docker'] as { url?: string | null } | undefined)?.url;
+  if (!url) throw new StepFailure('no Overseerr URL: give overseerrUrl (the container publishes no port 5055)', 'BAD_PARAMS');
+  if (ctx.dryRun) return { outputs: {} };
+  for (let i = 0; i < 60 && !ctx.signal.aborted; i++) {
+    const s = await overseerrGet<{ version?: string }>(url, '/api/v1/status', undefined, 2000).catch(() => undefined);
+    if (s?.status === 200) {
+      ctx.log.line(`Overseerr ${String(s.body.version)} answers on ${url} (docker) again`);
+      return { outputs: { url, version: s.body.version ?? null } };
+    }
+    await sleep(1000, ctx.signal);
+  }
+  throw new StepFailure(`${url}/api/v1/status did not answer within 60 s`, 'CHECK_FAILED');
+}
+
+export const overseerrRollbackImpl: KindImpl<'overseerr-to-nomad-rollback'> = {
+  steps: { 'stop-nomad': stopNomad, 'start-docker': startDocker, check },
+};

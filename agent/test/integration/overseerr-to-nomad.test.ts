@@ -1,0 +1,154 @@
+/**
+ * The Overseerr → Nomad kinds end to end through `plexops-agent exec` (the real bundled CLI) on real
+ * parts: the docker host (real sshd + docker stand-in running the Overseerr stand-in), the real
+ * Litestream v0.3.13 against the S3 simulator, and the Nomad simulator running the job's tasks as
+ * real processes (litestream restore, Overseerr stand-in, litestream replicate).
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DockerHost, startDockerHost } from '../hosts/docker/index';
+import { type NomadSim, startNomadSim } from '../sims/nomad/index';
+import { type S3Sim, startS3Sim } from '../sims/s3/index';
+import { killAll, runAgent } from '../support/agent-bin';
+
+const NOMAD_TOKEN = '5c1d9e2f-7a3b-4c6d-8e9f-0a1b2c3d4e5f';
+let s3: S3Sim;
+let host: DockerHost;
+let nomad: NomadSim;
+let dir: string;
+let env: Record<string, string>;
+
+const target = () => ({ host: '127.0.0.1', port: host.sshd.port, user: host.sshd.user });
+const nomadTarget = () => ({ address: nomad.url, namespace: 'default', tokenEnv: 'NOMAD_TOKEN' });
+const moveParams = (extra: Record<string, unknown> = {}) => ({
+  dockerHost: target(),
+  backupDir: join(dir, 'backups'),
+  nomad: nomadTarget(),
+  volume: { id: 'overseerr-config', pluginId: 'hostpath' },
+  litestream: { endpoint: s3.endpoint, bucket: 'backups', path: 'overseerr/db' },
+  settingsTarget: { host: target(), path: nomad.volumeDir('overseerr-config'), owner: '0:0' },
+  plex: { ip: '192.0.2.20', port: 32400, useSsl: false },
+  healthTimeoutSeconds: 60,
+  ...extra,
+});
+
+async function exec(kind: string, params: unknown, extraEnv: Record<string, string> = {}) {
+  const file = join(dir, `${kind}-${Date.now()}.json`);
+  await writeFile(file, JSON.stringify({ kind, params }));
+  return runAgent(['exec', file, '--yes'], { ...env, ...extraEnv }, 240_000);
+}
+
+beforeAll(async () => {
+  [s3, host, nomad] = await Promise.all([
+    startS3Sim({ buckets: ['backups'] }),
+    startDockerHost({ fixture: { users: 4, requests: 10, walRequests: 3, issues: 2 } }),
+    startNomadSim({ aclToken: NOMAD_TOKEN, nodes: 2, csiPlugins: ['hostpath'], runTasks: { restartDelayMs: 100, checkIntervalMs: 100, minHealthyTimeMs: 100, healthyDeadlineMs: 30_000 } }),
+  ]);
+  dir = join(host.stateDir, '..', 'agent');
+  await mkdir(dir, { recursive: true });
+  const cred = s3.credentials[0] as S3Sim['credentials'][number];
+  await fetch(`${nomad.url}/v1/var/nomad/jobs/overseerr`, { method: 'PUT', headers: { 'X-Nomad-Token': NOMAD_TOKEN }, body: JSON.stringify({ Items: { access_key_id: cred.accessKeyId, secret_access_key: cred.secretAccessKey } }) });
+  await writeFile(join(dir, 'policy.json'), JSON.stringify({
+    ssh: [{ host: '127.0.0.1', port: host.sshd.port, users: [host.sshd.user] }],
+    nomad: [{ address: nomad.url, namespaces: ['default'], tokenEnv: ['NOMAD_TOKEN'] }],
+  }));
+  env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    PLEXOPS_AGENT_CONFIG_DIR: dir,
+    PLEXOPS_AGENT_SSH_CONFIG: host.sshd.clientConfig,
+    PLEXOPS_AGENT_TARGET_TIMEOUT_MS: '10000',
+    NOMAD_TOKEN,
+    LITESTREAM_ACCESS_KEY_ID: cred.accessKeyId,
+    LITESTREAM_SECRET_ACCESS_KEY: cred.secretAccessKey,
+  };
+}, 120_000);
+
+afterAll(async () => {
+  killAll();
+  await Promise.all([nomad?.close(), host?.stop(), s3?.close()]);
+});
+
+describe('overseerr-to-nomad and friends through plexops-agent exec', () => {
+  it('a bad Nomad token fails at preflight with a clear error, before anything is stopped', async () => {
+    const r = await exec('overseerr-to-nomad', moveParams(), { NOMAD_TOKEN: 'not-the-token' });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr, r.stdout + r.stderr).toContain(`Nomad at ${nomad.url} refused the token (HTTP 403: Permission denied)`);
+    expect(host.container()?.State.Running).toBe(true);
+  });
+
+  it('bad HCL: the parse error from Nomad is shown at preflight, before the downtime', async () => {
+    const r = await exec('overseerr-to-nomad', moveParams({ jobspec: { mode: 'hcl', hcl: 'job "overseerr" {\n  group "g" {\n' } }));
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toContain('Nomad could not parse the jobspec: Failed to parse job: input.hcl:2,13-14: Unclosed configuration block');
+    expect(host.container()?.State.Running).toBe(true);
+  });
+
+  it('moves Overseerr: every step, verified counts, settings and replication; the container is stopped, not removed', { timeout: 240_000 }, async () => {
+    const r = await exec('overseerr-to-nomad', moveParams());
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('replica seeded: generation');
+    expect(r.stdout).toContain('test restore has the same row counts, integrity ok');
+    expect(r.stdout).toMatch(/alloc [0-9a-f]{8} litestream-restore: Terminated — Exit Code: 0/);
+    expect(r.stdout).toContain('restore stdout:');
+    expect(r.stdout).toMatch(/verified at http:\/\/127\.0\.0\.1:\d+: Overseerr 1\.33\.2, config volume mounted, 4 users and 10 requests/);
+    expect(r.stdout).not.toContain(host.fixture.apiKey);
+    expect(r.stdout).not.toContain(env.LITESTREAM_SECRET_ACCESS_KEY);
+    expect(host.container()?.State).toMatchObject({ Running: false, Status: 'exited' });
+    const settings = JSON.parse(await readFile(join(nomad.volumeDir('overseerr-config'), 'settings.json'), 'utf8')) as { plex: Record<string, unknown>; main: { apiKey: string }; clientId: string };
+    expect(settings.plex).toMatchObject({ ip: '192.0.2.20', port: 32400, useSsl: false, machineId: host.fixture.settings.plex.machineId });
+    expect([settings.main.apiKey, settings.clientId]).toEqual([host.fixture.apiKey, host.fixture.settings.clientId]);
+  });
+
+  it('refuses to seed over an existing replica (at preflight, before the downtime)', { timeout: 120_000 }, async () => {
+    await host.docker('start', 'overseerr');
+    const r = await exec('overseerr-to-nomad', moveParams());
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toContain('already has generation(s)');
+    expect(host.container()?.State.Running).toBe(true);
+    await host.docker('stop', 'overseerr');
+  });
+
+  it('the failover drill moves the allocation to the other node and the service comes back', async () => {
+    const r = await exec('nomad-failover-drill', { nomad: nomadTarget(), timeoutSeconds: 60 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\/api\/v1\/status answers 200 after the move/);
+    expect(r.stdout).toMatch(/node [0-9a-f-]+ eligible again/);
+  });
+
+  it('cleanup is refused before the waiting period', async () => {
+    const r = await exec('overseerr-cleanup', { dockerHost: target(), nomad: nomadTarget() });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/the waiting period is 24 h/);
+    expect(host.container()).toBeDefined();
+  });
+
+  it('rollback stops the Nomad job (no purge) and brings the docker container back', async () => {
+    const r = await exec('overseerr-to-nomad-rollback', { dockerHost: target(), nomad: nomadTarget() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Overseerr 1\.33\.2 answers on http:\/\/127\.0\.0\.1:\d+ \(docker\) again/);
+    expect(host.container()?.State.Running).toBe(true);
+    const job = (await (await fetch(`${nomad.url}/v1/job/overseerr`, { headers: { 'X-Nomad-Token': NOMAD_TOKEN } })).json()) as { Stop: boolean; Status: string };
+    expect(job).toMatchObject({ Stop: true, Status: 'dead' });
+  });
+
+  it('cleanup after the waiting period removes the stopped container and its compose entry', { timeout: 120_000 }, async () => {
+    await host.docker('stop', 'overseerr');
+    // Re-deploy the job so a successful deployment exists, then ask for a 0 h waiting period.
+    const job = await fetch(`${nomad.url}/v1/job/overseerr`, { headers: { 'X-Nomad-Token': NOMAD_TOKEN } }).then((x) => x.json());
+    await fetch(`${nomad.url}/v1/jobs`, { method: 'POST', headers: { 'X-Nomad-Token': NOMAD_TOKEN }, body: JSON.stringify({ Job: { ...(job as object), Stop: false } }) });
+    for (let i = 0; i < 100; i++) {
+      const d = (await (await fetch(`${nomad.url}/v1/job/overseerr/deployment`, { headers: { 'X-Nomad-Token': NOMAD_TOKEN } })).json()) as { Status?: string } | null;
+      if (d?.Status === 'successful') break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    const r = await exec('overseerr-cleanup', { dockerHost: target(), nomad: nomadTarget(), minHealthyHours: 0 });
+    expect(r.code).toBe(0);
+    expect(host.container()).toBeUndefined();
+    const compose = await readFile(host.composeFile, 'utf8');
+    expect(compose).not.toMatch(/^ {2}overseerr:/m);
+    expect(compose).toMatch(/^ {2}tautulli:/m);
+  });
+});
