@@ -95,3 +95,52 @@ describe('params schema', () => {
     expect(humanize('server_uuid')).toBe('Server uuid');
   });
 });
+
+describe('params schema: unions and declared secrets', () => {
+  const union: JsonSchema = {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      spec: {
+        oneOf: [
+          { type: 'object', required: ['mode'], properties: { mode: { type: 'string', const: 'template' }, image: { type: 'string', default: 'sctx/overseerr:1.33.2' } } },
+          { type: 'object', required: ['mode', 'hcl'], properties: { mode: { type: 'string', const: 'hcl' }, hcl: { type: 'string', maxLength: 262144 } } },
+        ],
+      },
+      optional: { anyOf: [{ type: 'object', properties: { kind: { type: 'string', const: 'a' } } }, { type: 'object', properties: { kind: { type: 'string', const: 'b' } } }] },
+    },
+  };
+
+  it('tells alternatives apart by their constant and starts a required choice at the first', async () => {
+    const { unionVariants, unionDiscriminator, variantIndex, initialVariant, isLongText } = await import('../src/components/params-schema');
+    const variants = unionVariants(union.properties!.spec!)!;
+    expect(typeOf(union.properties!.spec!)).toBe('union');
+    expect(unionDiscriminator(variants)).toBe('mode');
+    expect(variantIndex(variants, 'mode', { mode: 'hcl' })).toBe(1);
+    expect(variantIndex(variants, 'mode', { mode: 'nope' })).toBe(0);
+    expect(initialVariant(variants[1]!, 'mode')).toEqual({ mode: 'hcl' });
+    expect(initialValue(union)).toEqual({ spec: { mode: 'template', image: 'sctx/overseerr:1.33.2' } });
+    expect(isLongText(variants[1]!.properties!.hcl!)).toBe(true);
+  });
+
+  it('masks exactly the declared secret params, at any array index', async () => {
+    const { isSecretField } = await import('../src/components/params-schema');
+    expect(isSecretField('secret', ['secret'])).toBe(true);
+    expect(isSecretField('targets.3.token', ['targets.token'])).toBe(true);
+    expect(isSecretField('tokenEnv', ['secret'])).toBe(false);
+    expect(isSecretField('note', [])).toBe(false);
+  });
+
+  it('every kind the worker offers renders: unions have a discriminator', () => {
+    const walk = (s: JsonSchema): void => {
+      const variants = s.oneOf ?? s.anyOf;
+      if (variants) {
+        expect(variants.every((v) => Object.values(v.properties ?? {}).some((p) => p.const !== undefined))).toBe(true);
+        variants.forEach(walk);
+      }
+      Object.values(s.properties ?? {}).forEach(walk);
+      if (s.items) walk(s.items);
+    };
+    for (const k of describeJobKinds()) walk(k.paramsSchema as JsonSchema);
+  });
+});

@@ -93,6 +93,25 @@ describe('jobs pages', () => {
     }
   });
 
+  it('renders a kind’s choice of alternatives (a union) and long text as a text area', async () => {
+    const page = await stack.signedInPage('/jobs/new');
+    try {
+      await page.getByLabel('Kind').selectOption('overseerr-to-nomad');
+      const jobspec = page.getByTestId('union-jobspec');
+      await jobspec.waitFor();
+      const mode = jobspec.getByLabel('Mode');
+      expect(await mode.locator('option:checked').textContent()).toBe('Template');
+      await jobspec.getByLabel('Image').waitFor();
+      await mode.selectOption({ label: 'Hcl' });
+      const hcl = jobspec.getByLabel('Hcl');
+      await hcl.waitFor();
+      expect(await hcl.evaluate((el: { tagName: string }) => el.tagName)).toBe('TEXTAREA');
+      expect(await jobspec.getByLabel('Image').count()).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('shows a transfer’s live progress with its unit, rate and ETA as heartbeats bring it', async () => {
     const agent = await stack.enrollAgent({ name: 'progress-agent' });
     const jobId = await stack.createJob('agent-selftest', { lines: 1 });

@@ -1,14 +1,27 @@
 /**
  * @module
  * A form generated from a job kind's params JSON Schema (what `GET /api/job-kinds` returns,
- * zod's `toJSONSchema` output): strings, numbers/integers, booleans, enums, arrays of strings
- * (comma separated), arrays of objects (rows with add/remove) and nested objects. Field errors
+ * zod's `toJSONSchema` output): strings (long ones as text areas), numbers/integers, booleans,
+ * enums, arrays of strings (comma separated), arrays of objects (rows with add/remove), nested
+ * objects, and unions told apart by a constant (a choice, then the chosen alternative's fields). Field errors
  * come from the server (`issues[].path` like `params.ssh.0.host`) and are shown next to the
  * field they name; the server, not the browser, is the judge of validity. Inputs for the kind's
  * declared secret params are masked.
  */
 import type { ComponentChildren } from 'preact';
-import { humanize, initialValue, isSecretField, typeOf, type FieldErrors, type JsonSchema } from './params-schema';
+import {
+  humanize,
+  initialValue,
+  initialVariant,
+  isLongText,
+  isSecretField,
+  typeOf,
+  unionDiscriminator,
+  unionVariants,
+  variantIndex,
+  type FieldErrors,
+  type JsonSchema,
+} from './params-schema';
 
 export { fieldErrorsFrom, initialValue, type FieldErrors, type JsonSchema } from './params-schema';
 
@@ -52,6 +65,7 @@ function Field(p: FieldProps): ComponentChildren {
     </label>
   );
 
+  if (t === 'union') return <UnionField {...p} />;
   if (t === 'object') return <ObjectFields legend={humanize(p.name)} {...p} />;
   if (t === 'array' && typeOf(p.schema.items ?? {}) === 'object') return <ObjectArray {...p} />;
   if (t === 'array') {
@@ -123,7 +137,13 @@ function Field(p: FieldProps): ComponentChildren {
   return (
     <div class="field">
       {label}
-      {isSecretField(p.path, p.secrets) ? <input type="password" {...text} /> : <input type="text" {...text} />}
+      {isSecretField(p.path, p.secrets) ? (
+        <input type="password" {...text} />
+      ) : isLongText(p.schema) ? (
+        <textarea rows={10} spellcheck={false} {...text} />
+      ) : (
+        <input type="text" {...text} />
+      )}
       <FieldError path={p.path} errors={p.errors} />
     </div>
   );
@@ -136,9 +156,37 @@ function splitList(s: string): string[] {
     .filter(Boolean);
 }
 
-function ObjectFields({ legend, schema, value, path, errors, secrets, onChange }: FieldProps & { legend: string }) {
+/** A union: pick the alternative (by its constant), then fill in that alternative's fields. */
+function UnionField(p: FieldProps) {
+  const variants = unionVariants(p.schema) ?? [];
+  const key = unionDiscriminator(variants);
+  const chosen = variantIndex(variants, key, p.value);
+  const variant = variants[chosen] ?? {};
+  const id = `${idFor(p.path)}-choice`;
+  const label = (v: JsonSchema, i: number) => v.title ?? (key ? humanize(String(v.properties?.[key]?.const)) : `Option ${i + 1}`);
+  return (
+    <fieldset class="union-field" data-testid={`union-${p.path}`}>
+      <legend>{p.schema.title ?? humanize(p.name)}</legend>
+      {p.schema.description && <p class="muted small">{p.schema.description}</p>}
+      <div class="field">
+        <label for={id}>{key ? humanize(key) : 'Kind'}</label>
+        <select id={id} value={String(chosen)} onChange={(e) => p.onChange(initialVariant(variants[Number((e.target as HTMLSelectElement).value)] ?? {}, key))}>
+          {variants.map((v, i) => (
+            <option key={i} value={String(i)}>
+              {label(v, i)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <FieldError path={p.path} errors={p.errors} />
+      <ObjectFields {...p} legend="" schema={variant} omit={key} inline />
+    </fieldset>
+  );
+}
+
+function ObjectFields({ legend, schema, value, path, errors, secrets, onChange, omit, inline }: FieldProps & { legend: string; omit?: string | undefined; inline?: boolean }) {
   const obj = (value && typeof value === 'object' ? value : {}) as Obj;
-  const fields = Object.entries(schema.properties ?? {}).map(([k, s]) => (
+  const fields = Object.entries(schema.properties ?? {}).filter(([k]) => k !== omit).map(([k, s]) => (
     <Field
       key={k}
       name={k}
@@ -156,7 +204,7 @@ function ObjectFields({ legend, schema, value, path, errors, secrets, onChange }
       }}
     />
   ));
-  if (!path) return <>{fields}</>;
+  if (!path || inline) return <>{fields}</>;
   return (
     <fieldset>
       <legend>{legend}</legend>

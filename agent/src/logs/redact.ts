@@ -26,12 +26,16 @@ export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>
     .map(([, v]) => v as string);
 }
 
-/** Secret values inside params: listed paths plus any string under a secret-looking key. */
+/**
+ * Secret values inside params: listed paths plus any string under a secret-looking key — except
+ * keys ending in `Env` (`tokenEnv`), whose values are the *names* of environment variables: a
+ * name like NOMAD_TOKEN is no secret, and redacting it would blank it from every log line.
+ */
 export function secretsFromParams(params: unknown, paths: readonly string[] = []): string[] {
   const out: string[] = [];
   const walk = (v: unknown, key: string, path: string) => {
     if (typeof v === 'string') {
-      if (paths.includes(path) || isSecretName(key)) out.push(v);
+      if (paths.includes(path) || (isSecretName(key) && !/Env$/.test(key))) out.push(v);
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, key, `${path}.${i}`));
     else if (v && typeof v === 'object')
       for (const [k, x] of Object.entries(v)) walk(x, k, path ? `${path}.${k}` : k);

@@ -74,3 +74,9 @@ describe('redaction', () => {
     expect(r.redactLine('abcdefghij')).toBe(REDACTED);
   });
 });
+
+describe('secret params by key name', () => {
+  it('does not treat the name of an env var (tokenEnv) as a secret', () => {
+    expect(secretsFromParams({ nomad: [{ address: 'http://n:4646', tokenEnv: 'NOMAD_TOKEN' }], apiToken: 'real-secret-1' })).toEqual(['real-secret-1']);
+  });
+});
