@@ -120,6 +120,8 @@ function setupScript(o: SandboxOptions, rootfs: string): string {
     'mkdir -p "$R/proc" "$R/dev" "$R/tmp" "$R/root" "$R/run" "$R/var/tmp"',
     'chmod 1777 "$R/tmp" "$R/var/tmp"; chmod 700 "$R/root"',
     'mount -t proc proc "$R/proc"',
+    // As container runtimes do: the kernel's global knobs stay read-only inside.
+    'for p in sys sysrq-trigger irq bus fs; do [ -e "$R/proc/$p" ] && mount --bind "$R/proc/$p" "$R/proc/$p" && mount -o remount,bind,ro "$R/proc/$p"; done',
     'mount -t tmpfs -o mode=755,nosuid devfs "$R/dev"',
     ...DEVICES.map((d) => `touch "$R/dev/${d}" && mount --bind /dev/${d} "$R/dev/${d}"`),
     'ln -s /proc/self/fd "$R/dev/fd"; ln -s /proc/self/fd/0 "$R/dev/stdin"; ln -s /proc/self/fd/1 "$R/dev/stdout"; ln -s /proc/self/fd/2 "$R/dev/stderr"',
