@@ -91,6 +91,7 @@ export interface Pod extends KubeObject {
     hostIP?: string;
     startTime?: string;
     containerStatuses?: Array<Record<string, unknown>>;
+    initContainerStatuses?: Array<Record<string, unknown>>;
     [k: string]: unknown;
   };
 }
