@@ -196,6 +196,9 @@ function stopper(proc: ChildProcess, pid: number): { alive(): boolean; stop(): P
   };
 }
 
+// setpriv --pdeathsig: if this Node process dies (a killed test run), unshare dies with it, and --kill-child
+// then takes the sandbox's PID 1 — and so everything in it — down too: no sandbox outlives its test.
+const DIE_WITH_PARENT = ['setpriv', '--pdeathsig', 'KILL', '--'];
 const UNSHARE_BASE = ['unshare', '--fork', '--kill-child', '--propagation', 'private'];
 
 export async function startSandbox(o: SandboxOptions): Promise<Sandbox> {
@@ -203,8 +206,8 @@ export async function startSandbox(o: SandboxOptions): Promise<Sandbox> {
   mkdirSync(rootfs, { recursive: true });
   const join_ = o.joinNetworkOf;
   const nsArgs = join_
-    ? ['nsenter', `--net=/proc/${join_}/ns/net`, `--uts=/proc/${join_}/ns/uts`, `--ipc=/proc/${join_}/ns/ipc`, '--', ...UNSHARE_BASE, '--mount', '--pid']
-    : [...UNSHARE_BASE, '--mount', '--pid', '--net', '--uts', '--ipc'];
+    ? [...DIE_WITH_PARENT, 'nsenter', `--net=/proc/${join_}/ns/net`, `--uts=/proc/${join_}/ns/uts`, `--ipc=/proc/${join_}/ns/ipc`, '--', ...UNSHARE_BASE, '--mount', '--pid']
+    : [...DIE_WITH_PARENT, ...UNSHARE_BASE, '--mount', '--pid', '--net', '--uts', '--ipc'];
   const script = `${setupScript(o, rootfs)}\nexec /usr/bin/python3 -c "$1" "$2" "$3"`;
   const argv = [...nsArgs, '--', '/bin/sh', '-c', script, 'sandbox-setup', INIT, join_ ? '0' : '1', join_ ? '' : (o.hostname ?? '')];
   const { proc, pid } = await launch(argv, `sandbox ${o.dir}`);
@@ -221,7 +224,7 @@ export async function startSandbox(o: SandboxOptions): Promise<Sandbox> {
 }
 
 export async function startNetworkSandbox(hostname: string): Promise<NetworkSandbox> {
-  const argv = [...UNSHARE_BASE, '--net', '--uts', '--ipc', '--', '/usr/bin/python3', '-c', INIT, '1', hostname];
+  const argv = [...DIE_WITH_PARENT, ...UNSHARE_BASE, '--net', '--uts', '--ipc', '--', '/usr/bin/python3', '-c', INIT, '1', hostname];
   const { proc, pid } = await launch(argv, `network sandbox ${hostname}`);
   return { pid, ...stopper(proc, pid) };
 }

@@ -14,7 +14,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync, lstatSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync, lstatSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { libraryData, prng, rowCounts, type LibraryData } from './library-data.js';
@@ -37,7 +37,7 @@ export interface PlexFixtureOptions {
   shows?: number;
   episodesPerShow?: number;
   seed?: number;
-  /** Owner of the data on the source (the Ubuntu package's plex user). Default 997:997. */
+  /** Owner of the data on the source (the Ubuntu package's plex user, a system id). Default: the highest id ≤ 999 free on this machine. */
   plexUid?: number;
   plexGid?: number;
   /** Where the data lives on the source (the service's PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR). */
@@ -124,8 +124,8 @@ export function buildPlexFixture(o: PlexFixtureOptions): PlexFixture {
   const appSupportDir = o.appSupportDir ?? DEFAULT_APP_SUPPORT;
   const mediaRoot = o.mediaRoot ?? '/mnt/nas-plex';
   const optimizedRoot = o.optimizedRoot ?? '/mnt/nas-plex-optimized';
-  const plexUid = o.plexUid ?? 997;
-  const plexGid = o.plexGid ?? 997;
+  const plexUid = o.plexUid ?? freeSystemId();
+  const plexGid = o.plexGid ?? plexUid;
   const size = o.sizeBytes ?? 8 * 1024 * 1024;
   const rand = prng((o.seed ?? 42) + 7);
 
@@ -204,6 +204,19 @@ export function buildPlexFixture(o: PlexFixtureOptions): PlexFixture {
     appSupportDir, appSupportHostDir, pmsHostDir: pms, mediaRoot, optimizedRoot, mediaHostDir, optimizedHostDir,
     counts: rowCounts(data), walOnly, sections: data.sections, libraryDb, blobsDb,
   };
+}
+
+/** The highest system uid/gid (≤ 999) that neither /etc/passwd nor /etc/group uses, as adduser --system picks. */
+export function freeSystemId(): number {
+  const used = new Set<number>();
+  for (const f of ['/etc/passwd', '/etc/group']) {
+    for (const line of readFileSync(f, 'utf8').split('\n')) {
+      const id = Number(line.split(':')[2]);
+      if (Number.isInteger(id)) used.add(id);
+    }
+  }
+  for (let id = 999; id > 100; id--) if (!used.has(id)) return id;
+  throw new Error('no free system id');
 }
 
 /** Gives the tree the plex user's ownership and old, fixed mtimes (so a copy that loses either shows). */
