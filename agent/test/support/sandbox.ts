@@ -94,6 +94,20 @@ function layerDirs(layers: string[]): Set<string> {
   return out;
 }
 
+/** Top-level files of the layers (an image's /init), copied into the root; the topmost layer wins. */
+function layerFiles(layers: string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const l of layers) {
+    for (const e of readdirSync(l, { withFileTypes: true })) {
+      if (e.isDirectory() || seen.has(e.name)) continue;
+      seen.add(e.name);
+      out.push(join(l, e.name));
+    }
+  }
+  return out;
+}
+
 /** The shell script that builds the root filesystem inside the new mount namespace, then pivots into it. */
 function setupScript(o: SandboxOptions, rootfs: string): string {
   const layers = o.layers ?? [];
@@ -106,6 +120,7 @@ function setupScript(o: SandboxOptions, rootfs: string): string {
     if (existsSync(host) && lstatSync(host).isSymbolicLink()) lines.push(`ln -sfn ${q(readlinkSync(host))} "$R/${link}"`);
     else if (existsSync(host) && hostDirs.includes('usr')) overlaid.add(link);
   }
+  for (const f of layerFiles(layers)) lines.push(`cp -a ${q(f)} "$R/"`);
   for (const d of overlaid) {
     const lowers = [...layers.map((l) => join(l, d)).filter((p) => existsSync(p)), ...(hostDirs.includes(d) || MERGED_USR.includes(d) ? [`/${d}`] : [])];
     const upper = join(o.dir, 'upper', d);
@@ -121,7 +136,7 @@ function setupScript(o: SandboxOptions, rootfs: string): string {
     'chmod 1777 "$R/tmp" "$R/var/tmp"; chmod 700 "$R/root"',
     'mount -t proc proc "$R/proc"',
     // As container runtimes do: the kernel's global knobs stay read-only inside.
-    'for p in sys sysrq-trigger irq bus fs; do [ -e "$R/proc/$p" ] && mount --bind "$R/proc/$p" "$R/proc/$p" && mount -o remount,bind,ro "$R/proc/$p"; done',
+    'for p in sys sysrq-trigger irq bus; do [ -e "$R/proc/$p" ] && mount --bind "$R/proc/$p" "$R/proc/$p" && mount -o remount,bind,ro "$R/proc/$p"; done',
     'mount -t tmpfs -o mode=755,nosuid devfs "$R/dev"',
     ...DEVICES.map((d) => `touch "$R/dev/${d}" && mount --bind /dev/${d} "$R/dev/${d}"`),
     'ln -s /proc/self/fd "$R/dev/fd"; ln -s /proc/self/fd/0 "$R/dev/stdin"; ln -s /proc/self/fd/1 "$R/dev/stdout"; ln -s /proc/self/fd/2 "$R/dev/stderr"',

@@ -197,7 +197,11 @@ export function startKubelet(store: ObjectStore, timers: Timers, runtime: PodRun
       w.state.set(c.name, { waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${c.name}` } });
       w.write();
       await sleep(backoff(attempt));
-      if (w.pod()) await runMain(w, pod, c, attempt + 1);
+      if (!w.pod()) return;
+      await runMain(w, pod, c, attempt + 1).catch((err: Error) => {
+        w.state.set(c.name, { waiting: { reason: 'CreateContainerError', message: err.message } });
+        w.write();
+      });
     }
   }
 
@@ -214,7 +218,9 @@ export function startKubelet(store: ObjectStore, timers: Timers, runtime: PodRun
       await Promise.all(pod.spec.containers.map((c) => runMain(w, pod, c)));
     } catch (err) {
       if (closed || !w.pod()) return;
-      for (const c of pod.spec.containers) w.state.set(c.name, { waiting: { reason: 'CreateContainerError', message: (err as Error).message } });
+      // An image resolver throws with reason ErrImagePull for an image that does not exist.
+      const reason = (err as { reason?: string }).reason ?? 'CreateContainerError';
+      for (const c of pod.spec.containers) w.state.set(c.name, { waiting: { reason, message: (err as Error).message } });
       w.write();
     }
   }
