@@ -38,6 +38,11 @@ export interface PlexHostOptions extends Omit<PlexFixtureOptions, 'dir'> {
   /** Ship "Plex SQLite" (default true). */
   plexSqlite?: boolean;
   hostname?: string;
+  /**
+   * Reuse SSH keys from an existing directory (host_key, client_key, authorized_keys — e.g. a TestSshd's dir),
+   * so one ssh client config reaches both servers (append `knownHostsLine` to its known_hosts).
+   */
+  sshKeysFrom?: string;
 }
 
 export interface ExecResult {
@@ -51,6 +56,8 @@ export interface PlexHost {
   sshd: TestSshd;
   fixture: PlexFixture;
   sandbox: Sandbox;
+  /** The known_hosts line for this server (`[127.0.0.1]:port key`). */
+  knownHostsLine: string;
   /** Runs a shell script inside the VM as root (test setup and checks; jobs go through ssh). */
   exec(script: string, opts?: { stdin?: string | Buffer }): Promise<ExecResult>;
   stop(): Promise<void>;
@@ -143,7 +150,8 @@ export async function startPlexHost(o: PlexHostOptions = {}): Promise<PlexHost> 
     const fixture = buildPlexFixture({ ...o, dir: join(dir, 'disk') });
     const sshDir = join(dir, 'ssh');
     mkdirSync(sshDir);
-    await sshKeys(sshDir);
+    if (o.sshKeysFrom) for (const f of ['host_key', 'host_key.pub', 'client_key', 'client_key.pub', 'authorized_keys']) copyFileSync(join(o.sshKeysFrom, f), join(sshDir, f));
+    else await sshKeys(sshDir);
     const layer = join(dir, 'layer');
     await buildLayer(layer, fixture, o, sshDir);
     sandbox = await startSandbox({
@@ -197,6 +205,7 @@ export async function startPlexHost(o: PlexHostOptions = {}): Promise<PlexHost> 
     const client = await sshClientFiles(sshDir, port);
     return {
       sshd: { port, user: 'root', dir: sshDir, ...client, stop },
+      knownHostsLine: readFileSync(client.knownHosts, 'utf8').trim(),
       fixture,
       sandbox: sb,
       exec,

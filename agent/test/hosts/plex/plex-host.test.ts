@@ -10,12 +10,14 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAND_IN_PLEX_SQLITE } from '../../sims/plex/index.js';
 import { BLOBS_DB, DB_DIR, DEFAULT_APP_SUPPORT, EXCLUDED_DIRS, LIBRARY_DB } from './fixture.js';
 import { startPlexHost, type PlexHost } from './host.js';
+import { startSshd, type TestSshd } from '../../support/sshd.js';
 
 const PMS = `${DEFAULT_APP_SUPPORT}/Plex Media Server`;
 const SQLITE = '"/usr/lib/plexmediaserver/Plex SQLite"';
@@ -119,11 +121,20 @@ describe('Plex source host over real ssh', () => {
 
 describe('Plex source host with a data-dir override and no Plex SQLite', () => {
   let h: PlexHost;
+  let other: TestSshd;
   beforeAll(async () => {
-    h = await startPlexHost({ sizeBytes: 1 << 20, appSupportDir: '/srv/plex/Application Support', plexSqlite: false, active: false });
+    other = await startSshd();
+    h = await startPlexHost({ sizeBytes: 1 << 20, appSupportDir: '/srv/plex/Application Support', plexSqlite: false, active: false, sshKeysFrom: other.dir });
+    await appendFile(other.knownHosts, `${h.knownHostsLine}\n`);
   }, 120_000);
   afterAll(async () => {
     await h?.stop();
+    await other?.stop();
+  });
+
+  it('is reachable with another test sshd\'s client config when it shares its keys (as the e2e harness does)', async () => {
+    const r = await new Promise<string>((resolve) => execFile('ssh', ['-F', other.clientConfig, '-p', String(h.sshd.port), 'root@127.0.0.1', 'hostname'], (_e, so) => resolve(so)));
+    expect(r).toBe('plex-vm\n');
   });
 
   it('reports the drop-in override, a stopped service, and no Plex SQLite', async () => {
