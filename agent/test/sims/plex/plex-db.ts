@@ -59,7 +59,8 @@ export class PlexDb {
   /** Rows of a SELECT (or PRAGMA) as objects. */
   query<T = Record<string, unknown>>(q: Sql): Promise<T[]> {
     return new Promise((resolve, reject) => {
-      execFile(this.plexSqlite, ['-json', '-bail', this.path, q.text], { maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      // PMS waits for locks (other readers/writers of the DB), unlike the shell's default of failing at once.
+      execFile(this.plexSqlite, ['-json', '-bail', '-cmd', '.timeout 10000', this.path, q.text], { maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
         if (err) reject(new Error(`Plex SQLite: ${stderr.trim() || err.message}`));
         else resolve(stdout.trim() ? (JSON.parse(stdout) as T[]) : []);
       });

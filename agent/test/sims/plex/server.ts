@@ -33,6 +33,8 @@ export interface PlexServerOptions {
 export interface PlexServerState {
   /** Finished scans, newest last (tests read counts before/after). */
   scans: ScanResult[];
+  /** Scans that failed (message per scan). */
+  scanErrors: string[];
   /** Requests seen (method + path without query). */
   requests: Array<{ method: string; path: string }>;
 }
@@ -81,7 +83,7 @@ const epoch = (v: unknown) => (v === null || v === undefined ? undefined : Numbe
 const bool = (v: string | undefined) => v === '1' || v === 'true';
 
 export function createPlexServer(o: PlexServerOptions): { server: Server; state: PlexServerState } {
-  const state: PlexServerState = { scans: [], requests: [] };
+  const state: PlexServerState = { scans: [], scanErrors: [], requests: [] };
   const refreshing = new Map<number, string>();
   const prefs = () => readPrefs(o.prefsFile);
 
@@ -111,6 +113,9 @@ export function createPlexServer(o: PlexServerOptions): { server: Server; state:
       for (const id of ids) {
         try {
           state.scans.push(await o.library.scan(id, { autoEmptyTrash: prefs().autoEmptyTrash !== '0' && prefs().autoEmptyTrash !== 'false', ...(path ? { path } : {}) }));
+        } catch (e) {
+          state.scanErrors.push(`section ${id}: ${(e as Error).message}`);
+          process.stderr.write(`plex-sim: scan of section ${id} failed: ${(e as Error).message}\n`);
         } finally {
           refreshing.delete(id);
         }
