@@ -93,6 +93,30 @@ describe('jobs pages', () => {
     }
   });
 
+  it('shows a transfer’s live progress with its unit, rate and ETA as heartbeats bring it', async () => {
+    const agent = await stack.enrollAgent({ name: 'progress-agent' });
+    const jobId = await stack.createJob('agent-selftest', { lines: 1 });
+    const { page } = await openJobPage(jobId);
+    try {
+      const job = (await agent.wait(0)).body.job as ClaimedJob;
+      expect((await agent.startStep(job, 0)).body.status).toBe('ok');
+      const GiB = 1024 ** 3;
+      const beat = (done: number) =>
+        agent.heartbeat(job, { progress: { stepIndex: 0, message: 'streaming Library', done, total: 2 * GiB, unit: 'bytes', rate: 100 * 1024 ** 2, etaSeconds: Math.round((2 * GiB - done) / (100 * 1024 ** 2)) } });
+      expect((await beat(GiB / 2)).status).toBe(200);
+      const text = page.getByTestId('progress');
+      await text.getByText(/512 MiB of 2\.0 GiB · 25 % · 100 MiB\/s · about 15 s left/).waitFor();
+      expect((await beat(1.5 * GiB)).status).toBe(200);
+      await text.getByText(/1\.5 GiB of 2\.0 GiB · 75 % · 100 MiB\/s · about 5 s left/).waitFor();
+      expect(await page.getByRole('progressbar', { name: 'Progress of agent-selftest' }).getAttribute('aria-valuenow')).toBe('75');
+      // Hand the job back finished, so later tests' agents find only their own jobs.
+      expect((await agent.finishStep(job, 0, 'failed')).status).toBe(200);
+      expect((await agent.finish(job, 'failed', [])).body).toMatchObject({ ok: true });
+    } finally {
+      await page.close();
+    }
+  });
+
   it('streams logs live, shows progress, and gates a step on approval', async () => {
     const agent = await stack.enrollAgent({ name: 'ui-agent' });
     const jobId = await stack.createJob('approval-selftest', { note: 'deploy v2' });

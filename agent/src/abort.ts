@@ -25,3 +25,26 @@ export function timeoutSignal(ms: number): AbortSignal {
   setTimeout(() => ctl.abort(new DOMException('timed out', 'TimeoutError')), ms).unref();
   return ctl.signal;
 }
+
+/**
+ * Like {@link anySignal}, for use inside loops: `dispose()` detaches the listeners it put on its
+ * sources, so a long-lived source (the job's signal) does not collect one per iteration.
+ */
+export function linkSignals(...signals: AbortSignal[]): { signal: AbortSignal; dispose(): void } {
+  const ctl = new AbortController();
+  const onAbort = (e: Event) => {
+    ctl.abort((e.target as AbortSignal).reason);
+    dispose();
+  };
+  const dispose = () => {
+    for (const s of signals) s.removeEventListener('abort', onAbort);
+  };
+  for (const s of signals) {
+    if (s.aborted) {
+      ctl.abort(s.reason);
+      return { signal: ctl.signal, dispose: () => undefined };
+    }
+  }
+  for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
+  return { signal: ctl.signal, dispose };
+}

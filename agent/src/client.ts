@@ -19,6 +19,7 @@ import {
   StepStartResponse,
   TokenRotateResponse,
   WaitResponse,
+  type ClaimScope,
   type EnrollRequest,
   type HeartbeatRequest,
   type JobFinishRequest,
@@ -101,7 +102,8 @@ export class AgentClient {
       let res: Response;
       let text: string;
       try {
-        res = await Promise.race([this.#fetch(this.#base + path, { method: 'POST', headers, body: JSON.stringify(body), signal: ctl.signal }), aborted]);
+        // Never follow a redirect: the token would go wherever the Location points.
+        res = await Promise.race([this.#fetch(this.#base + path, { method: 'POST', headers, body: JSON.stringify(body), signal: ctl.signal, redirect: 'manual' }), aborted]);
         text = await Promise.race([res.text(), aborted]);
       } catch (err) {
         if (opts.signal?.aborted) throw err;
@@ -112,6 +114,10 @@ export class AgentClient {
         json = text ? JSON.parse(text) : undefined;
       } catch {
         json = undefined;
+      }
+      if (res.status >= 300 && res.status < 400) {
+        const where = res.headers.get('location') ?? '(no location)';
+        throw new AgentApiError(`the worker answered ${path} with a redirect to ${where}; not followed (the agent token would go with it) — set the server URL to the final address`, res.status, 'REDIRECT');
       }
       if (!res.ok) throw classify(res.status, json);
       const parsed = schema.safeParse(json);
@@ -128,8 +134,8 @@ export class AgentClient {
   enroll(req: EnrollRequest) {
     return this.#call('/enroll', req, EnrollResponse);
   }
-  wait(waitMs: number, signal?: AbortSignal) {
-    return this.#call('/wait', { waitMs }, WaitResponse, { extraTimeoutMs: waitMs, ...(signal ? { signal } : {}) });
+  wait(waitMs: number, signal?: AbortSignal, opts: { scope?: ClaimScope } = {}) {
+    return this.#call('/wait', { waitMs, ...opts }, WaitResponse, { extraTimeoutMs: waitMs, ...(signal ? { signal } : {}) });
   }
   heartbeat(jobId: string, req: HeartbeatRequest, signal?: AbortSignal) {
     return this.#call(`/jobs/${enc(jobId)}/heartbeat`, req, HeartbeatResponse, {

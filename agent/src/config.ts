@@ -9,6 +9,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { serverUrlProblem } from './server-url';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -20,8 +21,14 @@ export function resolveConfigDir(env: Env): string {
 }
 
 /** What `enroll` writes. */
+/** A worker URL the agent may use (https, or http to loopback only). */
+const ServerUrl = z.string().superRefine((s, ctx) => {
+  const problem = serverUrlProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 export const EnrolledFile = z.object({
-  server: z.url(),
+  server: ServerUrl,
   agentId: z.string().min(1),
   token: z.string().min(16),
   name: z.string().min(1).max(100),
@@ -36,7 +43,7 @@ export const AgentConfigSchema = z.object({
   configDir: z.string().min(1),
   stateDir: z.string().min(1),
   policyPath: z.string().min(1),
-  server: z.url().optional(),
+  server: ServerUrl.optional(),
   agentId: z.string().optional(),
   token: z.string().optional(),
   name: z.string().default('agent'),
@@ -48,6 +55,13 @@ export const AgentConfigSchema = z.object({
   /** SIGTERM → SIGKILL grace for a cancelled step's process group. */
   cancelGraceMs: intMs(0, 300_000, 10_000),
   heartbeatMs: intMs(100, 120_000, 15_000),
+  /** Shortest time between two heartbeats carrying a running step's progress. */
+  progressIntervalMs: intMs(200, 60_000, 2000),
+  /**
+   * Jobs run at once. With 2 or more, one slot is kept for kinds declared read-only (checks and
+   * probes), so a two-hour migration never holds them up.
+   */
+  slots: z.coerce.number().int().min(1).max(16).default(2),
   /** Log batching: flush at least this often, or at this many (JSON-escaped) bytes; the request cap is 256 KiB. */
   logFlushMs: intMs(10, 10_000, 1000),
   logChunkBytes: intMs(1024, 252 * 1024, 252 * 1024),
@@ -112,6 +126,8 @@ export async function loadConfig(env: Env, overrides: Partial<Record<keyof Agent
     sshConfigFile: e('SSH_CONFIG'),
     cancelGraceMs: e('CANCEL_GRACE_MS'),
     heartbeatMs: e('HEARTBEAT_MS'),
+    progressIntervalMs: e('PROGRESS_INTERVAL_MS'),
+    slots: e('SLOTS'),
     logFlushMs: e('LOG_FLUSH_MS'),
     logChunkBytes: e('LOG_CHUNK_BYTES'),
     targetTimeoutMs: e('TARGET_TIMEOUT_MS'),

@@ -27,7 +27,7 @@ import {
   Port,
   SshHost,
   SshUser,
-  type ConnectivityCheckParams,
+  type JobTargets,
   type KubeTarget,
   type NomadTarget,
   type SshTarget,
@@ -119,14 +119,17 @@ export function nomadAllowed(policy: Policy, t: NomadTarget): boolean {
 
 const describeSsh = (t: SshTarget) => `${t.user ? `${t.user}@` : ''}${t.host}${t.port ? `:${t.port}` : ''}`;
 
-/** Every policy violation in a connectivity-check job, as human-readable lines (empty = allowed). */
-export function connectivityViolations(policy: Policy, p: ConnectivityCheckParams): string[] {
+/**
+ * Every policy violation among a job's targets (what its kind's declaration says it touches), as
+ * human-readable lines; empty = allowed. Works for every kind: no kind has policy code of its own.
+ */
+export function targetViolations(policy: Policy, targets: JobTargets): string[] {
   const out: string[] = [];
-  for (const t of p.ssh) if (!sshRule(policy, t)) out.push(`ssh target ${describeSsh(t)} is not allowed by the agent policy`);
-  for (const t of p.kube)
+  for (const t of targets.ssh ?? []) if (!sshRule(policy, t)) out.push(`ssh target ${describeSsh(t)} is not allowed by the agent policy`);
+  for (const t of targets.kube ?? [])
     if (!kubeAllowed(policy, t))
       out.push(`kube target ${t.context ?? '(current context)'}/${t.namespace} is not allowed by the agent policy`);
-  for (const t of p.nomad)
+  for (const t of targets.nomad ?? [])
     if (!nomadAllowed(policy, t))
       out.push(
         `nomad target ${t.address} namespace ${t.namespace ?? 'default'}${t.tokenEnv ? ` tokenEnv ${t.tokenEnv}` : ''} is not allowed by the agent policy`,

@@ -1,4 +1,8 @@
 /** @module Formatting helpers shared by pages: relative times, durations, bytes, percentages. */
+import { formatDuration } from '../../../worker/src/contracts/progress';
+
+// Durations and sizes read the same in the admin and in the agent's terminal.
+export { formatBytes, formatDuration } from '../../../worker/src/contracts/progress';
 
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
   ['year', 365 * 86_400],
@@ -28,34 +32,11 @@ export function absoluteTime(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }
 
-/** 75 → "1 min 15 s"; 3700 → "1 h 1 min". */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '—';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
-  const h = Math.floor(m / 60);
-  return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-}
-
 /** Wall time between two timestamps, or since `start` when the end is still open. */
 export function elapsed(startIso: string | null, endIso: string | null, now = Date.now()): string {
   if (!startIso) return '—';
   const end = endIso ? Date.parse(endIso) : now;
   return formatDuration((end - Date.parse(startIso)) / 1000);
-}
-
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 export function formatPercent(ratio: number | null | undefined, digits = 0): string {

@@ -4,10 +4,11 @@
  * zod's `toJSONSchema` output): strings, numbers/integers, booleans, enums, arrays of strings
  * (comma separated), arrays of objects (rows with add/remove) and nested objects. Field errors
  * come from the server (`issues[].path` like `params.ssh.0.host`) and are shown next to the
- * field they name; the server, not the browser, is the judge of validity.
+ * field they name; the server, not the browser, is the judge of validity. Inputs for the kind's
+ * declared secret params are masked.
  */
 import type { ComponentChildren } from 'preact';
-import { SECRET_NAME, humanize, initialValue, typeOf, type FieldErrors, type JsonSchema } from './params-schema';
+import { humanize, initialValue, isSecretField, typeOf, type FieldErrors, type JsonSchema } from './params-schema';
 
 export { fieldErrorsFrom, initialValue, type FieldErrors, type JsonSchema } from './params-schema';
 
@@ -33,6 +34,8 @@ interface FieldProps {
   value: unknown;
   required: boolean;
   errors: FieldErrors;
+  /** The kind's declared secret params (dotted paths, arrays walked). */
+  secrets: readonly string[];
   onChange: (v: unknown) => void;
 }
 
@@ -120,7 +123,7 @@ function Field(p: FieldProps): ComponentChildren {
   return (
     <div class="field">
       {label}
-      {SECRET_NAME.test(p.name) ? <input type="password" {...text} /> : <input type="text" {...text} />}
+      {isSecretField(p.path, p.secrets) ? <input type="password" {...text} /> : <input type="text" {...text} />}
       <FieldError path={p.path} errors={p.errors} />
     </div>
   );
@@ -133,7 +136,7 @@ function splitList(s: string): string[] {
     .filter(Boolean);
 }
 
-function ObjectFields({ legend, schema, value, path, errors, onChange }: FieldProps & { legend: string }) {
+function ObjectFields({ legend, schema, value, path, errors, secrets, onChange }: FieldProps & { legend: string }) {
   const obj = (value && typeof value === 'object' ? value : {}) as Obj;
   const fields = Object.entries(schema.properties ?? {}).map(([k, s]) => (
     <Field
@@ -144,6 +147,7 @@ function ObjectFields({ legend, schema, value, path, errors, onChange }: FieldPr
       value={obj[k]}
       required={schema.required?.includes(k) ?? false}
       errors={errors}
+      secrets={secrets}
       onChange={(v) => {
         const next = { ...obj };
         if (v === undefined) delete next[k];
@@ -162,7 +166,7 @@ function ObjectFields({ legend, schema, value, path, errors, onChange }: FieldPr
   );
 }
 
-function ObjectArray({ name, schema, value, path, errors, onChange }: FieldProps) {
+function ObjectArray({ name, schema, value, path, errors, secrets, onChange }: FieldProps) {
   const rows = Array.isArray(value) ? (value as unknown[]) : [];
   const item = schema.items ?? {};
   const full = schema.maxItems !== undefined && rows.length >= schema.maxItems;
@@ -183,6 +187,7 @@ function ObjectArray({ name, schema, value, path, errors, onChange }: FieldProps
             value={row}
             required={false}
             errors={errors}
+            secrets={secrets}
             onChange={(v) => onChange(rows.map((r, j) => (j === i ? v : r)))}
           />
           <button type="button" class="secondary small-btn" onClick={() => onChange(rows.filter((_, j) => j !== i))} aria-label={`Remove ${title} ${i + 1}`}>
@@ -198,12 +203,34 @@ function ObjectArray({ name, schema, value, path, errors, onChange }: FieldProps
 }
 
 /** The whole params form; `value` is the params object, `errors` from {@link fieldErrorsFrom}. */
-export function ParamsForm({ schema, value, errors, onChange }: { schema: JsonSchema; value: Obj; errors: FieldErrors; onChange: (v: Obj) => void }) {
+export function ParamsForm({
+  schema,
+  value,
+  errors,
+  secretParams,
+  onChange,
+}: {
+  schema: JsonSchema;
+  value: Obj;
+  errors: FieldErrors;
+  secretParams: readonly string[];
+  onChange: (v: Obj) => void;
+}) {
   if (!schema.properties || Object.keys(schema.properties).length === 0) return <p class="muted">This job kind takes no parameters.</p>;
   return (
     <div class="params-form">
       <FieldError path="" errors={errors} />
-      <ObjectFields legend="" name="" path="" schema={schema} value={value} required={false} errors={errors} onChange={(v) => onChange(v as Obj)} />
+      <ObjectFields
+        legend=""
+        name=""
+        path=""
+        schema={schema}
+        value={value}
+        required={false}
+        errors={errors}
+        secrets={secretParams}
+        onChange={(v) => onChange(v as Obj)}
+      />
     </div>
   );
 }

@@ -24,8 +24,17 @@ export type FieldErrors = Record<string, string>;
 
 type Obj = Record<string, unknown>;
 
-/** Param names whose inputs are masked (type=password). */
-export const SECRET_NAME = /secret|token|password|passphrase|apikey|api_key/i;
+/**
+ * Whether the field at `path` (e.g. `targets.0.token`) is one of the kind's declared secret
+ * params (`targets.token`: declared paths walk arrays, so indexes are left out).
+ */
+export function isSecretField(path: string, secretParams: readonly string[]): boolean {
+  const schemaPath = path
+    .split('.')
+    .filter((seg) => !/^\d+$/.test(seg))
+    .join('.');
+  return secretParams.includes(schemaPath);
+}
 
 /** The single JSON type a schema node renders as (`null` in a type union is ignored). */
 export function typeOf(s: JsonSchema): string {

@@ -1,38 +1,19 @@
 /**
  * @module
  * Progress of a long operation (architecture principle 5): a real `role=progressbar` with done /
- * total in the job's unit (bytes, files, items, percent), an ETA, and the job's message.
- * Without a total it is indeterminate and says only what was done so far.
+ * total in the job's unit (bytes, files, items, percent), the rate, an ETA, and the job's message.
+ * Without a total it is indeterminate and says only what was done so far. The figures read the
+ * same as in the agent's terminal (contracts/progress.ts).
  */
-import { formatBytes, formatDuration } from './format';
+import { progressFigures, progressRatio, type ProgressValues } from '../../../worker/src/contracts/progress';
 
-export interface ProgressInfo {
-  done?: number | undefined;
-  total?: number | undefined;
-  unit?: 'bytes' | 'files' | 'items' | 'percent' | undefined;
-  etaSeconds?: number | undefined;
-  message?: string | undefined;
-}
-
-function amount(n: number, unit: ProgressInfo['unit']): string {
-  if (unit === 'bytes') return formatBytes(n);
-  if (unit === 'percent') return `${Math.round(n)} %`;
-  const s = Math.round(n).toLocaleString();
-  return unit ? `${s} ${unit}` : s;
-}
+export type ProgressInfo = ProgressValues;
 
 /** `amounts: false` keeps the numbers out of the visible text (the caller's message already says them). */
 export function ProgressBar({ progress, label = 'Progress', amounts = true }: { progress: ProgressInfo; label?: string; amounts?: boolean }) {
-  const { done, total, unit, etaSeconds, message } = progress;
-  const max = unit === 'percent' ? 100 : total;
-  const ratio = done !== undefined && max ? Math.min(1, Math.max(0, done / max)) : null;
-  const text = [
-    done !== undefined && (unit === 'percent' || total === undefined ? amount(done, unit) : `${amount(done, unit)} of ${amount(total, unit)}`),
-    ratio !== null && unit !== 'percent' && `${Math.floor(ratio * 100)} %`,
-    etaSeconds !== undefined && ratio !== 1 && `about ${formatDuration(etaSeconds)} left`,
-  ]
-    .filter(Boolean)
-    .join(' · ');
+  const ratio = progressRatio(progress);
+  const text = progressFigures(progress);
+  const { message } = progress;
   return (
     <div class="progress" data-testid="progress">
       <div

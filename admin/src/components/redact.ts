@@ -4,8 +4,7 @@
  * never shows a secret, even one the API happened to return (e.g. a job kind's secret param, or
  * a token inside a stored webhook payload). Booleans (`hasPlexToken: true`) and empties stay.
  */
-
-const SECRET_KEY = /(secret|token|password|passwd|passphrase|api[-_]?key|authorization|cookie|credential|private[-_]?key)/i;
+import { SECRET_NAME } from '../../../worker/src/contracts/secrets';
 
 /** Credentials carried inside URLs (`?X-Plex-Token=…`, `&api_key=…`). */
 const SECRET_QUERY = /([?&](?:x-plex-token|api[-_]?key|access[-_]?token|token)=)[^&#\s"']+/gi;
@@ -19,7 +18,7 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEY.test(k) && v !== null && v !== '' && typeof v !== 'boolean' ? '•••• (hidden)' : redactSecrets(v, depth + 1);
+    out[k] = SECRET_NAME.test(k) && v !== null && v !== '' && typeof v !== 'boolean' ? '•••• (hidden)' : redactSecrets(v, depth + 1);
   }
   return out;
 }

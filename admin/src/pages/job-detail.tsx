@@ -9,7 +9,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JobDetail, JobStatusEvent, JobStepInfo } from '../../../worker/src/contracts';
 // The zod-free module: the admin bundle carries no zod.
-import { isTerminalJobStatus } from '../../../worker/src/contracts/job-status';
+import { isRetryableJobStatus, isTerminalJobStatus } from '../../../worker/src/contracts/job-status';
 import { client, unwrap } from '../api';
 import { useAsync } from '../components/use-async';
 import { ErrorBanner, StatusLine } from '../components/error-banner';
@@ -95,7 +95,7 @@ export function JobDetailPage({ id }: { id: string }) {
               onConfirm={() => act('Cancel requested.', () => unwrap(client.api.jobs[':id'].cancel.$post({ param: { id } })))}
             />
           )}
-          {(j.status === 'failed' || j.status === 'cancelled' || j.status === 'needs_attention') && (
+          {isRetryableJobStatus(j.status) && (
             <ConfirmButton
               label="Retry"
               danger={false}

@@ -93,7 +93,7 @@ export function JobNewPage() {
             </ol>
           </details>
           <h2>Parameters</h2>
-          <ParamsForm schema={schema} value={params} errors={errors} onChange={setParams} />
+          <ParamsForm schema={schema} value={params} errors={errors} secretParams={selected?.secretParams ?? []} onChange={setParams} />
           <div class="field">
             <label for="job-tags">Required agent tags</label>
             <input

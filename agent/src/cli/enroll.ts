@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { AgentClient } from '../client';
 import { resolveConfigDir, splitTags, writeEnrolled, type Env } from '../config';
+import { serverUrlProblem } from '../server-url';
 import { AGENT_VERSION } from '../version';
 import type { Io } from './io';
 import type { Parsed } from './args';
@@ -18,14 +19,12 @@ export async function enrollCommand(p: Parsed, env: Env, io: Io, fetchImpl?: typ
     io.err('enroll needs --server URL and --code CODE (create a code in the admin: Agents → Enroll)');
     return 64;
   }
-  let url: URL;
-  try {
-    url = new URL(server);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
-  } catch {
-    io.err(`--server must be an http(s) URL, got "${server}"`);
+  const problem = serverUrlProblem(server);
+  if (problem) {
+    io.err(`--server: ${problem}`);
     return 64;
   }
+  const url = new URL(server);
   const name = p.values.name ?? hostname();
   const tags = splitTags(p.values.tags ?? '');
   const client = new AgentClient({ server: url.toString(), ...(fetchImpl ? { fetch: fetchImpl } : {}) });

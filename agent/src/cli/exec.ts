@@ -1,21 +1,26 @@
 /**
  * @module
  * `exec job.json [--dry-run] [--yes]`: run a job file locally, no server. The same runner, policy
- * check and redaction as the daemon; log lines go to stdout. With --dry-run every command and
- * HTTP request is printed instead of performed. Exit: 0 succeeded, 1 failed, 3 cancelled,
- * 4 needs approval (pass --yes), 64 usage.
+ * check and secret collection (session/secrets.ts) as the daemon; log lines go to stdout, with
+ * the running step's progress below them. With --dry-run every command and HTTP request is
+ * printed instead of performed. Exit: 0 succeeded, 1 failed, 3 cancelled, 4 needs approval
+ * (pass --yes), 64 usage.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { getJobKind } from '../../../worker/src/contracts/job-kinds';
 import type { AgentConfig } from '../config';
 import { JobLog } from '../logs/job-log';
-import { Redactor, secretsFromEnv, secretsFromParams } from '../logs/redact';
+import { Redactor } from '../logs/redact';
 import type { Logger } from '../logger';
 import type { Policy } from '../policy';
+import { ProgressMeter } from '../progress-meter';
 import { runJob } from '../runner';
+import { JobCancellation } from '../session/cancellation';
+import { jobSecrets } from '../session/secrets';
 import { StopSignals } from '../signals';
 import type { Io } from './io';
+import { ProgressLine } from './progress-line';
 
 const JobFile = z.object({ id: z.string().max(64).optional(), kind: z.string().min(1).max(64), params: z.unknown() });
 
@@ -26,35 +31,42 @@ export interface ExecOptions {
   onSpawn?: (pid: number) => void;
 }
 
+async function readJobFile(file: string, io: Io): Promise<z.infer<typeof JobFile> | undefined> {
+  try {
+    const r = JobFile.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    if (!r.success) throw new Error(z.prettifyError(r.error));
+    return r.data;
+  } catch (err) {
+    io.err(`cannot read job file ${file}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 export async function execCommand(file: string | undefined, cfg: AgentConfig, policy: Policy, io: Io, logger: Logger, o: ExecOptions): Promise<number> {
   if (!file) {
     io.err('exec needs a job file: plexops-agent exec job.json [--dry-run]');
     return 64;
   }
-  let job: z.infer<typeof JobFile>;
-  try {
-    const r = JobFile.safeParse(JSON.parse(await readFile(file, 'utf8')));
-    if (!r.success) throw new Error(z.prettifyError(r.error));
-    job = r.data;
-  } catch (err) {
-    io.err(`cannot read job file ${file}: ${(err as Error).message}`);
-    return 64;
-  }
+  const job = await readJobFile(file, io);
+  if (!job) return 64;
   const def = getJobKind(job.kind);
-  const secrets = [...secretsFromEnv(cfg.env), ...secretsFromParams(job.params, def?.secretParams ?? [])];
-  if (cfg.token) secrets.push(cfg.token);
-  const log = new JobLog({ redactor: new Redactor(secrets), sink: { onLine: (l) => io.out(l) } });
+  const progress = new ProgressLine(io);
+  const meter = new ProgressMeter();
+  const log = new JobLog({ redactor: new Redactor(jobSecrets(cfg, { kind: job.kind, params: job.params })), sink: { onLine: (l) => progress.print(l) } });
   const signals = o.signals ?? new StopSignals(logger).install();
-  const id = job.id ?? 'local';
+  // Locally, the second signal cancels the run (there is no queue to hand the job back to).
+  const cancellation = new JobCancellation();
+  const onHard = () => cancellation.stop('cancelled');
+  signals.hard.signal.addEventListener('abort', onHard, { once: true });
   if (o.dryRun) io.out(`# dry run of ${job.kind}: commands are printed, nothing is executed`);
   try {
     const outcome = await runJob(
-      { id, kind: job.kind, params: job.params ?? {} },
+      { id: job.id ?? 'local', kind: job.kind, params: job.params ?? {} },
       {
         config: cfg,
         policy,
         log,
-        signal: signals.hard.signal,
+        signal: cancellation.signal,
         shouldStop: () => signals.graceful.signal.aborted,
         dryRun: o.dryRun,
         ...(o.onSpawn ? { onSpawn: o.onSpawn } : {}),
@@ -67,19 +79,27 @@ export async function execCommand(file: string | undefined, cfg: AgentConfig, po
             return 'ok';
           },
           stepFinish: async () => {},
+          onStep: () => {
+            meter.reset();
+            progress.clear();
+          },
+          onProgress: (i, p) => progress.update(`step ${i + 1}/${def?.steps.length ?? '?'} ${def?.steps[i]?.id ?? ''}`, meter.fill(p)),
         },
       },
     );
     await log.flush();
+    progress.clear();
     if (outcome.type === 'awaiting_approval') return 4;
     if (outcome.type === 'stopped') {
       io.err(`stopped before step ${outcome.nextStep + 1}`);
       return 3;
     }
+    if (outcome.type !== 'finished') return 1;
     if (outcome.status === 'succeeded') return 0;
     if (outcome.status === 'cancelled') return 3;
     return 1;
   } finally {
+    signals.hard.signal.removeEventListener('abort', onHard);
     if (!o.signals) signals.uninstall();
   }
 }

@@ -1,64 +1,13 @@
 /**
  * @module
- * Nomad HTTP API client: read-only calls with `X-Nomad-Token` from the agent's environment
- * (NOMAD_TOKEN, or the env var the target names and the policy allows). The token is never
- * logged (the job's redactor also knows it). Errors are Nomad's text/plain bodies.
+ * Nomad checks for `connectivity-check`: leader, version and namespace access through the
+ * {@link NomadClient}, with the token from the env var the target names (NOMAD_TOKEN by default).
  */
-import type { NomadTarget } from '../../../worker/src/contracts/job-kinds';
-import { anySignal, timeoutSignal } from '../abort';
+import { nomadTokenEnv, type NomadTarget } from '../../../worker/src/contracts/job-kinds';
+import { NomadApiError, NomadClient } from './nomad-client';
 import type { ExecContext, TargetResult } from './types';
 
-export class NomadApiError extends Error {
-  override name = 'NomadApiError';
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
-
-export interface NomadClientOptions {
-  address: string;
-  token?: string;
-  namespace?: string;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  fetch?: typeof fetch;
-}
-
-export class NomadClient {
-  constructor(private readonly o: NomadClientOptions) {}
-
-  url(path: string, query: Record<string, string> = {}): string {
-    const u = new URL(this.o.address.replace(/\/+$/, '') + path);
-    if (this.o.namespace) u.searchParams.set('namespace', this.o.namespace);
-    for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
-    return u.toString();
-  }
-
-  async get<T>(path: string): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.o.token) headers['x-nomad-token'] = this.o.token;
-    const timeout = timeoutSignal(this.o.timeoutMs);
-    const signal = this.o.signal ? anySignal(timeout, this.o.signal) : timeout;
-    let res: Response;
-    try {
-      res = await (this.o.fetch ?? fetch)(this.url(path), { headers, signal });
-    } catch (err) {
-      const e = err as { name?: string; cause?: { code?: string }; message?: string };
-      if (this.o.signal?.aborted) throw new NomadApiError('cancelled', 0);
-      throw new NomadApiError(e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? e.message ?? 'network error'), 0);
-    }
-    const text = await res.text();
-    if (!res.ok) throw new NomadApiError(`HTTP ${res.status}: ${text.trim().slice(0, 300) || res.statusText}`, res.status);
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new NomadApiError('response is not JSON', res.status);
-    }
-  }
-}
+export { NomadApiError, NomadClient } from './nomad-client';
 
 interface AgentSelf {
   config?: { Version?: { Version?: string; VersionPrerelease?: string } | string };
@@ -76,7 +25,7 @@ function versionOf(self: AgentSelf): string {
 export async function checkNomad(ctx: ExecContext, t: NomadTarget, fetchImpl?: typeof fetch): Promise<TargetResult> {
   const ns = t.namespace ?? 'default';
   const target = `${t.address} (namespace ${ns})`;
-  const token = ctx.config.env[t.tokenEnv ?? 'NOMAD_TOKEN'];
+  const token = ctx.config.env[nomadTokenEnv(t)];
   const client = new NomadClient({
     address: t.address,
     timeoutMs: ctx.config.targetTimeoutMs,

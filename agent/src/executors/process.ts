@@ -1,11 +1,13 @@
 /**
  * @module
  * Runs one child process for a step: argv array only (never a shell), its own process group so
- * cancel reaches grandchildren too, stdout/stderr streamed into the job log line by line (redacted).
- * Cancel (the job's AbortSignal): SIGTERM to the group, `graceMs` later SIGKILL.
+ * cancel reaches grandchildren too, stdout/stderr streamed into the job log line by line
+ * (redacted; binary output is summarised, never logged). Cancel (the job's AbortSignal): SIGTERM
+ * to the group, `graceMs` later SIGKILL. For two processes joined by a pipe see pipe.ts.
  */
 import { spawn } from 'node:child_process';
 import type { JobLog } from '../logs/job-log';
+import { describeSpawnError, GroupStopper } from './process-group';
 
 export interface RunOptions {
   argv: readonly string[];
@@ -20,6 +22,8 @@ export interface RunOptions {
   stdout?: 'log' | 'capture';
   /** Bytes of captured stdout kept (the rest is dropped). */
   captureLimit?: number;
+  /** Written to the child's stdin, which is then closed (e.g. a manifest for `kubectl apply -f -`). */
+  input?: string | Buffer;
   /** Print the command instead of running it. */
   dryRun?: boolean;
   /** Called with the child pid once spawned (tests use it to observe signals). */
@@ -43,59 +47,47 @@ export function displayCommand(argv: readonly string[]): string {
   return argv.map((a) => (SAFE_ARG.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-function killGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      /* already gone */
-    }
-  }
-}
-
 export function runProcess(opts: RunOptions): Promise<RunResult> {
   const { argv, log } = opts;
   const cmd = argv[0];
   if (!cmd) throw new TypeError('empty argv');
   log.line(`$ ${displayCommand(argv)}`);
   if (opts.dryRun) return Promise.resolve({ code: 0, signal: null, stdout: '', cancelled: false, timedOut: false });
-  if (opts.signal?.aborted)
-    return Promise.resolve({ code: null, signal: null, stdout: '', cancelled: true, timedOut: false });
+  if (opts.signal?.aborted) return Promise.resolve({ code: null, signal: null, stdout: '', cancelled: true, timedOut: false });
 
   return new Promise((resolve) => {
     const child = spawn(cmd, argv.slice(1), {
       env: { ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: true, // own process group: cancel signals the whole tree
       shell: false,
     });
+    const stopper = new GroupStopper([child], opts.graceMs);
     let cancelled = false;
     let timedOut = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    let stdout = '';
+    const captured: Buffer[] = [];
+    let capturedBytes = 0;
     const limit = opts.captureLimit ?? 4 * 1024 * 1024;
-    const out = log.stream();
-    const err = log.stream();
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => {
-      if (opts.stdout === 'capture') {
-        if (stdout.length < limit) stdout += d.slice(0, limit - stdout.length);
-      } else out.push(d);
+    const out = log.output();
+    const err = log.output();
+    child.stdout?.on('data', (d: Buffer) => {
+      if (opts.stdout !== 'capture') return out.push(d);
+      if (capturedBytes < limit) {
+        const part = d.subarray(0, limit - capturedBytes);
+        captured.push(part);
+        capturedBytes += part.length;
+      }
     });
-    child.stderr.on('data', (d: string) => err.push(d));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
+    if (child.stdin && opts.input !== undefined) {
+      child.stdin.on('error', () => undefined); // EPIPE when the child exits without reading: its exit code says why
+      child.stdin.end(opts.input);
+    }
 
-    const terminate = () => {
-      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-      killGroup(child.pid, 'SIGTERM');
-      killTimer ??= setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), opts.graceMs);
-    };
     const onAbort = () => {
       cancelled = true;
       log.line(`cancel: sending SIGTERM to process group ${child.pid ?? '?'} (SIGKILL after ${opts.graceMs} ms)`);
-      terminate();
+      stopper.stop();
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const timeout =
@@ -103,24 +95,21 @@ export function runProcess(opts: RunOptions): Promise<RunResult> {
         ? setTimeout(() => {
             timedOut = true;
             log.line(`timeout after ${opts.timeoutMs} ms: terminating ${cmd}`);
-            terminate();
+            stopper.stop();
           }, opts.timeoutMs)
         : undefined;
 
     let spawnError: string | undefined;
-    child.on('error', (e) => {
-      spawnError = (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${cmd}: command not found` : e.message;
-    });
+    child.on('error', (e) => (spawnError = describeSpawnError(cmd, e)));
     child.on('spawn', () => child.pid !== undefined && opts.onSpawn?.(child.pid));
     child.on('close', (code, signal) => {
       opts.signal?.removeEventListener('abort', onAbort);
       if (timeout) clearTimeout(timeout);
-      if (killTimer) clearTimeout(killTimer);
-      // The group may outlive its leader (a backgrounded grandchild): make sure nothing lingers.
-      if ((cancelled || timedOut) && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+      stopper.done();
       out.end();
       err.end();
       if (spawnError) log.line(spawnError);
+      const stdout = Buffer.concat(captured).toString('utf8');
       resolve({ code, signal, stdout, cancelled, timedOut, ...(spawnError ? { spawnError } : {}) });
     });
   });

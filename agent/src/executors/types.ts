@@ -10,7 +10,7 @@ export type ExecutorConfig = Pick<
 export interface ExecContext {
   config: ExecutorConfig;
   log: JobLog;
-  /** Absent for uninterruptible steps. */
+  /** The job's cancellation signal (executors stop their processes and requests when it aborts). */
   signal?: AbortSignal;
   dryRun: boolean;
   onSpawn?: (pid: number) => void;

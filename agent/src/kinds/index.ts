@@ -1,14 +1,28 @@
 /**
  * @module
- * The job kinds this agent can run. Anything else is refused: the agent executes only the typed
- * steps it ships with, whatever the server sends.
+ * The job kinds this agent can run: one implementation per kind declared in
+ * worker/src/contracts/job-kinds/ (the type makes a missing kind or step a compile error).
+ * Anything else the server sends is refused: the agent executes only the typed steps it ships with.
  */
-import type { KindImpl } from './types';
-import { connectivityCheckImpl } from './connectivity-check';
-import { agentSelftestImpl, approvalSelftestImpl } from './selftest';
+import type { JobKindName } from '../../../worker/src/contracts/job-kinds';
+import { agentSelftestImpl } from './agent-selftest/index';
+import { approvalSelftestImpl } from './approval-selftest/index';
+import { connectivityCheckImpl } from './connectivity-check/index';
+import type { KindImpl, KindImpls, StepHandler } from './types';
 
-export const KIND_IMPLS: Record<string, KindImpl<never>> = {
-  'connectivity-check': connectivityCheckImpl as KindImpl<never>,
-  'agent-selftest': agentSelftestImpl as KindImpl<never>,
-  'approval-selftest': approvalSelftestImpl as KindImpl<never>,
-};
+export const KIND_IMPLS = {
+  'connectivity-check': connectivityCheckImpl,
+  'agent-selftest': agentSelftestImpl,
+  'approval-selftest': approvalSelftestImpl,
+} as const satisfies KindImpls;
+
+/** The handler of `stepId` in `kind`, looked up by name (for the runner, which works on any kind). */
+export function stepHandler(kind: string, stepId: string): StepHandler<unknown> | undefined {
+  if (!Object.hasOwn(KIND_IMPLS, kind)) return undefined;
+  const steps = (KIND_IMPLS[kind as JobKindName] as KindImpl<JobKindName>).steps as Record<string, StepHandler<unknown> | undefined>;
+  return Object.hasOwn(steps, stepId) ? steps[stepId] : undefined;
+}
+
+export function hasKindImpl(kind: string): boolean {
+  return Object.hasOwn(KIND_IMPLS, kind);
+}

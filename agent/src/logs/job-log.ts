@@ -4,6 +4,8 @@
  * sealed into chunks (≤ `flushMs` or ≤ `chunkBytes`), each handed to `onChunk` (the uploader).
  * In `exec` mode there is no spool and lines go straight to the terminal (still redacted).
  */
+import { StringDecoder } from 'node:string_decoder';
+import { looksBinary, printableText } from './printable';
 import { LineAssembler, type Redactor } from './redact';
 import { jsonCost, type LogSpool, type SpoolChunk } from './spool';
 
@@ -58,7 +60,32 @@ export class JobLog {
     return new LineAssembler(this.redactor, (l) => this.#write(prefix + l));
   }
 
-  #write(redacted: string): void {
+  /**
+   * A sink for a child's raw output bytes: decoded as UTF-8 across chunk boundaries, redacted,
+   * split into lines — unless a chunk looks binary, which is counted and summarised in one line
+   * at the end instead of ever reaching the log.
+   */
+  output(prefix = ''): { push(chunk: Buffer): void; end(): void } {
+    const lines = this.stream(prefix);
+    const decoder = new StringDecoder('utf8');
+    let binaryBytes = 0;
+    return {
+      push: (chunk) => {
+        if (binaryBytes > 0 || looksBinary(chunk)) binaryBytes += chunk.length;
+        else lines.push(decoder.write(chunk));
+      },
+      end: () => {
+        lines.push(decoder.end());
+        lines.end();
+        if (binaryBytes > 0) this.line(`${prefix}[${binaryBytes} bytes of binary output not logged]`);
+      },
+    };
+  }
+
+  #write(line: string): void {
+    // NUL and lone surrogates can be neither stored nor read: escape them here, once, for
+    // every line whatever wrote it.
+    const redacted = printableText(line);
     this.#lines++;
     this.opts.sink?.onLine?.(redacted);
     const spool = this.opts.spool;

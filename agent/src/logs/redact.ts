@@ -10,18 +10,19 @@
  * - {@link LineAssembler} turns arbitrary byte chunks into lines; an over-long line is cut only at
  *   a point no secret can straddle, so a value split across chunk boundaries is still caught.
  */
-export const REDACTED = '[REDACTED]';
+import { isSecretName, REDACTED } from '../../../worker/src/contracts/secrets';
+export { REDACTED } from '../../../worker/src/contracts/secrets';
+import { secretForms } from './secret-forms';
 
 /** Values shorter than this are not treated as secrets: redacting "1" or "yes" would shred logs. */
 const MIN_SECRET_LENGTH = 6;
-const SECRET_ENV_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|PRIVATE|API_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH)/i;
 const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----/;
 const PEM_END = /-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----/;
 
 /** Env values that look secret by their variable's name. */
 export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>): string[] {
   return Object.entries(env)
-    .filter(([k, v]) => v !== undefined && SECRET_ENV_NAME.test(k))
+    .filter(([k, v]) => v !== undefined && isSecretName(k))
     .map(([, v]) => v as string);
 }
 
@@ -30,7 +31,7 @@ export function secretsFromParams(params: unknown, paths: readonly string[] = []
   const out: string[] = [];
   const walk = (v: unknown, key: string, path: string) => {
     if (typeof v === 'string') {
-      if (paths.includes(path) || SECRET_ENV_NAME.test(key)) out.push(v);
+      if (paths.includes(path) || isSecretName(key)) out.push(v);
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, key, `${path}.${i}`));
     else if (v && typeof v === 'object')
       for (const [k, x] of Object.entries(v)) walk(x, k, path ? `${path}.${k}` : k);
@@ -47,16 +48,19 @@ export class Redactor {
     this.add(...secrets);
   }
 
-  /** Registers secrets; multi-line values are also registered line by line. */
+  /**
+   * Registers secrets in every form a tool may print them (secret-forms.ts); multi-line values
+   * are also registered line by line.
+   */
   add(...values: string[]): void {
     const set = new Set(this.#secrets);
     for (const v of values) {
       if (typeof v !== 'string') continue;
-      if (v.trim().length >= MIN_SECRET_LENGTH) set.add(v);
+      if (v.trim().length >= MIN_SECRET_LENGTH) for (const f of secretForms(v)) set.add(f);
       if (/[\r\n]/.test(v))
         for (const line of v.split(/\r?\n|\r/)) {
           const t = line.trim();
-          if (t.length >= MIN_SECRET_LENGTH) set.add(t);
+          if (t.length >= MIN_SECRET_LENGTH) for (const f of secretForms(t)) set.add(f);
         }
     }
     // Longest first, so a secret containing another is replaced whole.

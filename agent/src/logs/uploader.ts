@@ -104,14 +104,22 @@ export class LogUploader {
 
   /** Resolves when every spooled chunk is acked, or uploads stopped, or `signal` aborts. */
   async drain(signal?: AbortSignal): Promise<boolean> {
-    for (;;) {
-      if (this.#stopped || signal?.aborted) return false;
-      if (this.o.spool.unacked().length === 0 && !this.#running) return true;
-      if (!this.#running) this.notify();
-      await new Promise<void>((resolve) => {
-        this.#idle.push(resolve);
-        signal?.addEventListener('abort', () => resolve(), { once: true });
-      });
+    // One abort listener for the whole drain (a long-lived signal must not collect one per wait).
+    let wake: (() => void) | undefined;
+    const onAbort = () => wake?.();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        if (this.#stopped || signal?.aborted) return false;
+        if (this.o.spool.unacked().length === 0 && !this.#running) return true;
+        if (!this.#running) this.notify();
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          this.#idle.push(resolve);
+        });
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from '../sims/kube/index';
 import { startNomadSim, type NomadSim } from '../sims/nomad/index';
-import { killAll, runAgent } from '../support/agent-bin';
+import { agentBundle, killAll, runAgent } from '../support/agent-bin';
+import { spawnSync } from 'node:child_process';
 import { startSshd, type TestSshd } from '../support/sshd';
 
 const NOMAD_TOKEN = 'nomad-mgmt-token-7f3a9c2e';
@@ -187,6 +188,33 @@ describe('exec connectivity-check (real ssh, kubectl, Nomad API)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('the secret param is: [REDACTED]');
     expect(r.stdout).not.toContain(secret);
+  });
+
+  it('shows step progress as plain lines when the output is not a terminal', async () => {
+    const r = await runAgent(['exec', await writeJson('job.json', { kind: 'agent-selftest', params: { lines: 30, lineDelayMs: 20 } })], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^progress: step 1\/3 emit — 1 of 30 items · 3 %$/m);
+    expect(r.stdout).toMatch(/^progress: step 1\/3 emit — 30 of 30 items · 100 %/m);
+    expect(r.stdout).not.toContain('\x1b[2K');
+  });
+
+  it('a reader that goes away (| head -1) does not crash the command', async () => {
+    const bin = await agentBundle();
+    const job = await writeJson('job.json', { kind: 'agent-selftest', params: { lines: 20_000 } });
+    const r = spawnSync('bash', ['-c', `node "$BIN" exec "$JOB" | head -1; echo "status=\${PIPESTATUS[0]}" >&2`], {
+      env: { ...env, BIN: bin, JOB: job },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('status=0');
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+  });
+
+  it('enroll refuses plain http to another host before sending anything', async () => {
+    const r = await runAgent(['enroll', '--server', 'http://plexops.lan:8787', '--code', 'ABCDE-FGHJK'], env);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/must use https:\/\/ — plain http:\/\/ is allowed only for this machine/);
   });
 
   it('doctor checks ssh, kubectl, Nomad and the policy with PASS/FAIL lines', async () => {

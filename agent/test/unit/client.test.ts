@@ -65,3 +65,30 @@ describe('agent API client', () => {
     await expect(p).rejects.not.toBeInstanceOf(TransientError);
   });
 });
+
+describe('agent API client and redirects', () => {
+  it('never follows a redirect (the token would go with it), whatever the target', async () => {
+    const hits: string[] = [];
+    const other = createServer((req, res) => {
+      hits.push(String(req.headers.authorization));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"job":null,"pollAfterMs":1}');
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const elsewhere = `http://127.0.0.1:${(other.address() as AddressInfo).port}/agent/v1/wait`;
+    try {
+      for (const location of [elsewhere, '/agent/v1/elsewhere']) {
+        const redirecting = createServer((_req, res) => res.writeHead(307, { location }).end());
+        await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
+        const c = new AgentClient({ server: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`, token: 'tok-secret-123456' });
+        const e = (await c.wait(0).catch((x: unknown) => x)) as AgentApiError;
+        redirecting.close();
+        expect(e).toBeInstanceOf(AgentApiError);
+        expect(e).not.toBeInstanceOf(TransientError);
+        expect(e.message).toContain(`redirect to ${location}`);
+      }
+      expect(hits).toEqual([]);
+    } finally {
+      other.close();
+    }
+  });
+});

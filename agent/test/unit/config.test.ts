@@ -43,3 +43,22 @@ describe('agent config', () => {
     expect(() => requireEnrolled(cfg)).toThrow(/plexops-agent enroll --server URL --code CODE/);
   });
 });
+
+describe('server URLs', () => {
+  it('accepts https anywhere and http only for loopback', async () => {
+    const { serverUrlProblem } = await import('../../src/server-url');
+    for (const ok of ['https://plexops.example.com', 'https://10.0.0.5:8443/', 'http://127.0.0.1:8787', 'http://localhost:8787', 'http://[::1]:8787', 'http://127.1.2.3'])
+      expect(serverUrlProblem(ok)).toBeUndefined();
+    expect(serverUrlProblem('http://plexops.example.com')).toMatch(/must use https:\/\/.*only for this machine/);
+    expect(serverUrlProblem('http://192.168.1.10:8787')).toMatch(/must use https/);
+    expect(serverUrlProblem('http://localhost.evil.example')).toMatch(/must use https/);
+    expect(serverUrlProblem('ftp://h')).toMatch(/https/);
+    expect(serverUrlProblem('https://u:p@h')).toMatch(/credentials/);
+    expect(serverUrlProblem('not a url')).toMatch(/not a URL/);
+  });
+
+  it('refuses a config whose server is plain http to another host', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cfg-'));
+    await expect(loadConfig({ PLEXOPS_AGENT_CONFIG_DIR: dir, PLEXOPS_AGENT_SERVER: 'http://nas.lan:8787' })).rejects.toThrow(/must use https/);
+  });
+});

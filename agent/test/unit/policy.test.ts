@@ -2,19 +2,19 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConnectivityCheckParams } from '../../../worker/src/contracts/job-kinds';
-import { connectivityViolations, DENY_ALL, loadPolicy, normaliseAddress, Policy, PolicyError } from '../../src/policy';
+import { ConnectivityCheckParams, connectivityCheck } from '../../../worker/src/contracts/job-kinds';
+import { targetViolations, DENY_ALL, loadPolicy, normaliseAddress, Policy, PolicyError } from '../../src/policy';
 
 const policy = Policy.parse({
   ssh: [{ host: 'nas.lan', users: ['root'] }, { host: '127.0.0.1', port: 2222, hostKeys: 'accept-new' }],
   kube: [{ context: 'home', namespaces: ['media'] }, { namespaces: ['*'] }],
   nomad: [{ address: 'http://127.0.0.1:4646/', namespaces: ['default', 'media'] }],
 });
-const check = (p: unknown) => connectivityViolations(policy, ConnectivityCheckParams.parse(p));
+const check = (p: unknown) => targetViolations(policy, connectivityCheck.targets(ConnectivityCheckParams.parse(p)));
 
 describe('policy', () => {
   it('denies everything when there is no policy', () => {
-    expect(connectivityViolations(DENY_ALL, ConnectivityCheckParams.parse({ ssh: [{ host: 'nas.lan' }] }))).toEqual([
+    expect(targetViolations(DENY_ALL, connectivityCheck.targets(ConnectivityCheckParams.parse({ ssh: [{ host: 'nas.lan' }] })))).toEqual([
       'ssh target nas.lan is not allowed by the agent policy',
     ]);
   });

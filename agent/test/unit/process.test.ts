@@ -89,9 +89,10 @@ describe('child processes', () => {
     // The child ignores SIGTERM and has a grandchild in its group.
     const script = [
       "const { spawn } = require('node:child_process');",
+      // The handler is in place before the line the test waits for is printed.
+      "process.on('SIGTERM', () => console.log('got SIGTERM, ignoring'));",
       "const g = spawn('sleep', ['30'], { stdio: 'ignore' });",
       "console.log('grandchild ' + g.pid);",
-      "process.on('SIGTERM', () => console.log('got SIGTERM, ignoring'));",
       'setInterval(() => {}, 1000);',
     ].join('\n');
     let grandchild = 0;

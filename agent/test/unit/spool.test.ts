@@ -108,6 +108,21 @@ describe('log uploader', () => {
     await s.close();
   });
 
+  it('many drains on one long-lived signal leave no listeners behind (no MaxListenersExceededWarning)', async () => {
+    const { EventEmitter } = await import('node:events');
+    const getEventListeners = (t: EventTarget, n: string) => (EventEmitter as unknown as { getEventListeners(t: EventTarget, n: string): unknown[] }).getEventListeners(t, n);
+    const s = await LogSpool.open(await tmp());
+    const up = new LogUploader({ spool: s, backoff: fast(), send: async (chunks) => ({ accepted: chunks.length, cancelRequested: false }) });
+    const jobSignal = new AbortController().signal;
+    for (let round = 0; round < 50; round++) {
+      await s.append(Buffer.from(`round ${round}\n`));
+      up.notify();
+      expect(await up.drain(jobSignal)).toBe(true);
+    }
+    expect(getEventListeners(jobSignal, 'abort')).toHaveLength(0);
+    await s.close();
+  });
+
   it('splits requests at 256 KiB and stops on a lost lease', async () => {
     const s = await LogSpool.open(await tmp());
     for (let i = 0; i < 6; i++) await s.append(Buffer.from(`${'y'.repeat(100 * 1024)}\n`));

@@ -87,9 +87,18 @@ export type EnrollResponse = z.infer<typeof EnrollResponse>;
 // ---------------------------------------------------------------------------------------------
 // POST /wait — long-poll for work (≤ MAX_WAIT_MS); returns at once when a job is claimable.
 
+/**
+ * What an agent can take now: `any` job, or only kinds declared read-only — its other slots are
+ * busy and it keeps one for checks and probes (job-kinds `readOnly`). Added within version 1
+ * (an older worker answers 400 to it; the agent then runs one job at a time).
+ */
+export const ClaimScope = z.enum(['any', 'read-only']);
+export type ClaimScope = z.infer<typeof ClaimScope>;
+
 export const WaitRequest = z.strictObject({
   /** How long the server may hold the request; defaults to (and is capped at) the server's wait. */
   waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional(),
+  scope: ClaimScope.optional(),
 });
 export type WaitRequest = z.infer<typeof WaitRequest>;
 
@@ -144,13 +153,20 @@ export type WaitResponse = z.infer<typeof WaitResponse>;
 // held until cancel is requested or an approval lands (or waitMs passes): a cancel channel
 // with no polling. The lease is renewed when the request arrives, so keep waitMs < TTL/2.
 
+/**
+ * What the running step reports; the latest value wins. `rate` is units per second. Sent with
+ * heartbeats at a bounded rate (the agent sends a heartbeat at most every couple of seconds
+ * while progress moves), stored on the job, shown by the admin. `rate` was added within version
+ * 1: upgrade the Worker before the agents.
+ */
 export const Progress = z.strictObject({
   stepIndex: z.number().int().min(0).max(1000).optional(),
   message: z.string().max(500).optional(),
-  done: z.number().min(0).optional(),
-  total: z.number().min(0).optional(),
+  done: z.number().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  total: z.number().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   unit: z.enum(['bytes', 'files', 'items', 'percent']).optional(),
-  etaSeconds: z.number().min(0).optional(),
+  rate: z.number().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  etaSeconds: z.number().min(0).max(10 * 365 * 86_400).optional(),
 });
 export type Progress = z.infer<typeof Progress>;
 

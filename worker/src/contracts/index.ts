@@ -6,6 +6,7 @@
 export * from './errors';
 export * from './version';
 export * from './auth';
+export * from './secrets';
 export * from './job-kinds';
 export * from './agent-protocol';
 export * from './pagination';

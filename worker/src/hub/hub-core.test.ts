@@ -24,3 +24,38 @@ describe('HubCore job view channel', () => {
     expect(await hub.jobViewWait({ jobId: 'job_b', sinceGen: 0, timeoutMs: 0 })).toEqual({ gen: 1, changed: true });
   });
 });
+
+describe('HubCore work flags per scope', () => {
+  const agent = { agentId: 'agt_1', tokenHashes: ['h1'], tags: [] };
+
+  it('an empty read-only claim says nothing about other kinds; an empty claim for any kind covers both', async () => {
+    const hub = new HubCore();
+    await hub.learnAgent(agent);
+    const first = await hub.agentWait({ tokenHash: 'h1', timeoutMs: 0, scope: 'read-only' });
+    expect(first.kind).toBe('claim');
+    await hub.claimDone({ agentId: 'agt_1', gen: (first as { gen: number }).gen, found: false, scope: 'read-only' });
+    expect((await hub.agentWait({ tokenHash: 'h1', timeoutMs: 0, scope: 'read-only' })).kind).toBe('idle');
+    const any = await hub.agentWait({ tokenHash: 'h1', timeoutMs: 0 });
+    expect(any.kind).toBe('claim');
+    await hub.claimDone({ agentId: 'agt_1', gen: (any as { gen: number }).gen, found: false });
+    expect((await hub.agentWait({ tokenHash: 'h1', timeoutMs: 0 })).kind).toBe('idle');
+    expect((await hub.agentWait({ tokenHash: 'h1', timeoutMs: 0, scope: 'read-only' })).kind).toBe('idle');
+    await hub.pokeWork();
+    expect((await hub.agentWait({ tokenHash: 'h1', timeoutMs: 0, scope: 'read-only' })).kind).toBe('claim');
+  });
+});
+
+describe('HubCore job channel memory', () => {
+  it('forgets channels idle for half an hour with nobody waiting, keeps watched ones', async () => {
+    let now = 0;
+    const hub = new HubCore(() => now);
+    const watched = hub.jobViewWait({ jobId: 'job_watched', sinceGen: 0, timeoutMs: 60 * 60_000 });
+    for (let i = 0; i < 1000; i++) await hub.pokeJob(`job_${i}`);
+    expect(hub.jobChannels).toBeGreaterThanOrEqual(2000);
+    now += 31 * 60_000;
+    for (let i = 0; i < 600; i++) await hub.pokeJob(`job_new_${i}`);
+    expect(hub.jobChannels).toBeLessThanOrEqual(1200 + 2);
+    await hub.pokeJobView('job_watched');
+    expect(await watched).toEqual({ gen: 1, changed: true });
+  });
+});

@@ -8,7 +8,8 @@
  * - Whether an agent may have claimable work (a per-agent dirty flag set by `pokeWork`, cleared
  *   only by a claim that found nothing *as of the same generation*, so a poke that lands during
  *   that claim's SQL is never lost). Unknown agents start dirty: after a hub restart each agent
- *   makes exactly one claim query.
+ *   makes exactly one claim query. The flag is kept per scope: an empty claim for read-only
+ *   kinds says nothing about other kinds, while an empty claim for any kind covers both.
  * - Who is parked: agents long-polling for work and requests waiting on a job channel (the
  *   heartbeat cancel channel, the admin's live log stream), woken by `pokeWork`/`pokeJob`.
  */
@@ -17,6 +18,9 @@ export type AgentWaitResult =
   | { kind: 'unknown' }
   | { kind: 'claim'; agentId: string; tags: string[]; gen: number }
   | { kind: 'idle'; agentId: string };
+
+/** Which jobs an agent asks for: any, or only read-only kinds (its ordinary slots are busy). */
+export type WaitScope = 'any' | 'read-only';
 
 export interface HubAgent {
   agentId: string;
@@ -32,10 +36,10 @@ export interface AgentPresence {
 
 /** What the worker needs from the hub; every method is async so a DO stub satisfies it. */
 export interface HubApi {
-  agentWait(input: { tokenHash: string; timeoutMs: number }): Promise<AgentWaitResult>;
+  agentWait(input: { tokenHash: string; timeoutMs: number; scope?: WaitScope }): Promise<AgentWaitResult>;
   learnAgent(agent: HubAgent): Promise<void>;
   forgetAgent(agentId: string): Promise<void>;
-  claimDone(input: { agentId: string; gen: number; found: boolean }): Promise<void>;
+  claimDone(input: { agentId: string; gen: number; found: boolean; scope?: WaitScope }): Promise<void>;
   pokeWork(): Promise<void>;
   jobWait(input: { jobId: string; sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }>;
   pokeJob(jobId: string): Promise<void>;
@@ -51,6 +55,10 @@ export interface HubApi {
   presence(): Promise<AgentPresence[]>;
 }
 
+/** Channels idle this long, with nobody waiting, are forgotten. */
+const IDLE_CHANNEL_MS = 30 * 60_000;
+const SWEEP_EVERY_BUMPS = 256;
+
 /** Job ids never contain ':' (ResourceId), so view channels share the job maps without clashing. */
 const viewKey = (jobId: string) => `view:${jobId}`;
 
@@ -63,25 +71,30 @@ export class HubCore {
   private readonly agentsById = new Map<string, HubAgent>();
   /** Generation of work pokes; an agent is dirty when its cleared-at gen is behind. */
   private workGen = 1;
-  private readonly cleanAt = new Map<string, number>();
+  /** Per agent and scope: the work generation its last empty claim saw. */
+  private readonly cleanAt = new Map<string, Record<WaitScope, number>>();
   private readonly agentWaiters = new Map<string, Set<Waiter>>();
   private readonly jobGens = new Map<string, number>();
   private readonly jobWaiters = new Map<string, Set<Waiter>>();
   private readonly lastSeen = new Map<string, number>();
+  /** When each job channel was last poked, oldest first (for the sweep). */
+  private readonly jobTouched = new Map<string, number>();
+  private bumps = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async agentWait(input: { tokenHash: string; timeoutMs: number }): Promise<AgentWaitResult> {
+  async agentWait(input: { tokenHash: string; timeoutMs: number; scope?: WaitScope }): Promise<AgentWaitResult> {
     const agent = this.byToken.get(input.tokenHash);
     if (!agent) return { kind: 'unknown' };
     const { agentId } = agent;
+    const scope = input.scope ?? 'any';
     this.lastSeen.set(agentId, this.now());
-    if (this.isDirty(agentId)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen };
+    if (this.isDirty(agentId, scope)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen };
     if (input.timeoutMs > 0) await this.park(this.agentWaiters, agentId, input.timeoutMs);
     this.lastSeen.set(agentId, this.now());
     // Revoked while parked: make the worker re-check (it will answer 401).
     if (!this.agentsById.has(agentId)) return { kind: 'unknown' };
-    if (this.isDirty(agentId)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen };
+    if (this.isDirty(agentId, scope)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen };
     return { kind: 'idle', agentId };
   }
 
@@ -101,9 +114,13 @@ export class HubCore {
     this.wakeAll(this.agentWaiters, agentId);
   }
 
-  async claimDone(input: { agentId: string; gen: number; found: boolean }): Promise<void> {
+  async claimDone(input: { agentId: string; gen: number; found: boolean; scope?: WaitScope }): Promise<void> {
     // A claim that found a job leaves the agent dirty: more work may be queued behind it.
-    if (!input.found) this.cleanAt.set(input.agentId, Math.max(this.cleanAt.get(input.agentId) ?? 0, input.gen));
+    if (input.found) return;
+    const clean = this.cleanAt.get(input.agentId) ?? { any: 0, 'read-only': 0 };
+    const scopes: WaitScope[] = input.scope === 'read-only' ? ['read-only'] : ['any', 'read-only'];
+    for (const s of scopes) clean[s] = Math.max(clean[s], input.gen);
+    this.cleanAt.set(input.agentId, clean);
   }
 
   async pokeWork(): Promise<void> {
@@ -138,9 +155,9 @@ export class HubCore {
     }));
   }
 
-  /** Forget job channels nobody waits on, so a long-lived hub does not grow without bound. */
-  pruneJob(jobId: string): void {
-    for (const key of [jobId, viewKey(jobId)]) if (!this.jobWaiters.get(key)?.size) this.jobGens.delete(key);
+  /** Job channels kept in memory (tests watch that it does not grow without bound). */
+  get jobChannels(): number {
+    return this.jobGens.size;
   }
 
   private async channelWait(key: string, input: { sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }> {
@@ -155,11 +172,31 @@ export class HubCore {
 
   private bump(key: string): void {
     this.jobGens.set(key, (this.jobGens.get(key) ?? 0) + 1);
+    // Re-inserting keeps jobTouched in last-poked order, which the sweep relies on.
+    this.jobTouched.delete(key);
+    this.jobTouched.set(key, this.now());
     this.wakeAll(this.jobWaiters, key);
+    if (++this.bumps % SWEEP_EVERY_BUMPS === 0) this.sweepJobChannels();
   }
 
-  private isDirty(agentId: string): boolean {
-    return (this.cleanAt.get(agentId) ?? 0) < this.workGen;
+  /**
+   * Forgets job channels nobody waits on that were last poked long ago (finished jobs, mostly),
+   * so a long-lived hub does not grow with every job ever run. A channel forgotten and poked
+   * again starts over at generation 1; a waiter that still holds an old generation then sees a
+   * change and re-reads, which is the safe side.
+   */
+  private sweepJobChannels(): void {
+    const cutoff = this.now() - IDLE_CHANNEL_MS;
+    for (const [key, at] of this.jobTouched) {
+      if (at > cutoff) break; // in last-poked order: the rest are newer
+      if (this.jobWaiters.get(key)?.size) continue;
+      this.jobGens.delete(key);
+      this.jobTouched.delete(key);
+    }
+  }
+
+  private isDirty(agentId: string, scope: WaitScope): boolean {
+    return (this.cleanAt.get(agentId)?.[scope] ?? 0) < this.workGen;
   }
 
   private park(map: Map<string, Set<Waiter>>, key: string, timeoutMs: number): Promise<void> {

@@ -16,7 +16,7 @@ import { RuntimeConfig } from '../env';
 import { openDb } from '../db/client';
 import { createLogger } from '../lib/logger';
 import { expireLeases } from '../services/jobs/expire-leases';
-import { HubCore, type AgentPresence, type AgentWaitResult, type HubAgent, type HubApi } from './hub-core';
+import { HubCore, type AgentPresence, type AgentWaitResult, type HubAgent, type HubApi, type WaitScope } from './hub-core';
 
 export class HubDO extends DurableObject<Bindings> implements HubApi {
   private readonly core = new HubCore();
@@ -27,7 +27,7 @@ export class HubDO extends DurableObject<Bindings> implements HubApi {
     return (this.parsedConfig ??= RuntimeConfig.safeParse(this.env));
   }
 
-  agentWait(input: { tokenHash: string; timeoutMs: number }): Promise<AgentWaitResult> {
+  agentWait(input: { tokenHash: string; timeoutMs: number; scope?: WaitScope }): Promise<AgentWaitResult> {
     return this.core.agentWait(input);
   }
   learnAgent(agent: HubAgent): Promise<void> {
@@ -36,7 +36,7 @@ export class HubDO extends DurableObject<Bindings> implements HubApi {
   forgetAgent(agentId: string): Promise<void> {
     return this.core.forgetAgent(agentId);
   }
-  claimDone(input: { agentId: string; gen: number; found: boolean }): Promise<void> {
+  claimDone(input: { agentId: string; gen: number; found: boolean; scope?: WaitScope }): Promise<void> {
     return this.core.claimDone(input);
   }
   pokeWork(): Promise<void> {

@@ -3,6 +3,8 @@
  * One JSON log line per event, always tagged with the request id. Values under keys that
  * look secret are replaced before anything is written: logs are the usual place secrets leak.
  */
+import { REDACTED, SECRET_NAME } from '../contracts/secrets';
+
 export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
@@ -10,13 +12,12 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-const SECRET_KEY = /token|secret|password|passwd|authorization|cookie|api[-_]?key|apikey/i;
 
 export function scrub(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : scrub(v, depth + 1);
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_NAME.test(k) ? REDACTED : scrub(v, depth + 1);
   return out;
 }
 

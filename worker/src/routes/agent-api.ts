@@ -53,10 +53,12 @@ export const agentApiRoutes = new Hono<AgentEnv>()
   .post('/wait', limit(4 * 1024), validate('json', WaitRequest), async (c) => {
     const cfg = requireConfig(c);
     const tokenHash = await agentTokenHash(c);
-    const waitMs = Math.min(c.req.valid('json').waitMs ?? cfg.AGENT_WAIT_MS, cfg.AGENT_WAIT_MS);
+    const body = c.req.valid('json');
+    const waitMs = Math.min(body.waitMs ?? cfg.AGENT_WAIT_MS, cfg.AGENT_WAIT_MS);
     const job = await waitForJob(() => c.var.db(), getHub(c.env), {
       tokenHash,
       waitMs,
+      ...(body.scope ? { scope: body.scope } : {}),
       leaseTtlMs: cfg.AGENT_LEASE_TTL_MS,
       aborted: () => c.req.raw.signal?.aborted ?? false,
     });

@@ -5,8 +5,8 @@
  * the token yet; an idle agent's long-polls cost the database nothing.
  */
 import type { Db } from '../../db/client';
-import type { ClaimedJob } from '../../contracts';
-import type { HubApi } from '../../hub/hub-core';
+import { readOnlyJobKinds, type ClaimedJob } from '../../contracts';
+import type { HubApi, WaitScope } from '../../hub/hub-core';
 import { AppError } from '../../errors';
 import { claimJob } from '../jobs/claim-job';
 import { authenticateAgent } from './tokens';
@@ -15,6 +15,8 @@ export interface WaitOptions {
   tokenHash: string;
   waitMs: number;
   leaseTtlMs: number;
+  /** `read-only`: the agent can only take kinds declared read-only right now. */
+  scope?: WaitScope;
   /** Stops before claiming if the client went away (the job would sit leased to nobody). */
   aborted?: () => boolean;
 }
@@ -22,7 +24,8 @@ export interface WaitOptions {
 export async function waitForJob(getDb: () => Db, hub: HubApi, opts: WaitOptions): Promise<ClaimedJob | null> {
   const deadline = Date.now() + opts.waitMs;
   for (let round = 0; round < 50; round++) {
-    const r = await hub.agentWait({ tokenHash: opts.tokenHash, timeoutMs: Math.max(0, deadline - Date.now()) });
+    const scope = opts.scope ?? 'any';
+    const r = await hub.agentWait({ tokenHash: opts.tokenHash, timeoutMs: Math.max(0, deadline - Date.now()), scope });
     if (r.kind === 'unknown') {
       const agent = await authenticateAgent(getDb(), opts.tokenHash);
       if (!agent) throw new AppError('UNAUTHORIZED', 'This agent token is unknown or was revoked. Enroll the agent again.');
@@ -32,8 +35,8 @@ export async function waitForJob(getDb: () => Db, hub: HubApi, opts: WaitOptions
       continue;
     }
     if (r.kind === 'idle' || opts.aborted?.()) return null;
-    const job = await claimJob(getDb(), { id: r.agentId, tags: r.tags }, opts.leaseTtlMs);
-    await hub.claimDone({ agentId: r.agentId, gen: r.gen, found: job !== null });
+    const job = await claimJob(getDb(), { id: r.agentId, tags: r.tags }, opts.leaseTtlMs, scope === 'read-only' ? readOnlyJobKinds() : undefined);
+    await hub.claimDone({ agentId: r.agentId, gen: r.gen, found: job !== null, scope });
     if (job) {
       await hub.watchLease(Date.parse(job.leaseExpiresAt));
       await hub.pokeJobView(job.id); // queued → claimed, with its agent, for a watching admin

@@ -7,6 +7,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { jobApprovals, jobs, jobSteps } from '../../db/schema';
 import type { ApprovalInfo, JobStatus } from '../../contracts';
+import { WAITING_STEP_STATUSES } from '../../contracts/job-status';
 import { AppError } from '../../errors';
 import { newId } from '../../lib/crypto';
 import { stepParamsHash } from './step-start';
@@ -62,7 +63,7 @@ export async function cancelJob(db: DbOrTx, jobId: string): Promise<ActionResult
       await tx
         .update(jobSteps)
         .set({ status: 'cancelled' })
-        .where(and(eq(jobSteps.jobId, job.id), inArray(jobSteps.status, ['pending', 'awaiting_approval'])));
+        .where(and(eq(jobSteps.jobId, job.id), inArray(jobSteps.status, [...WAITING_STEP_STATUSES])));
       await tx
         .update(jobs)
         .set({ status: 'cancelled', cancelRequestedAt: sql`now()`, finishedAt: sql`now()`, updatedAt: sql`now()`, currentStep: null })

@@ -20,11 +20,13 @@ export interface ClaimingAgent {
   tags: string[];
 }
 
-export async function claimJob(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: number): Promise<ClaimedJob | null> {
+/** `kinds`: claim only jobs of these kinds (an agent whose ordinary slots are busy). */
+export async function claimJob(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: number, kinds?: readonly string[]): Promise<ClaimedJob | null> {
   await expireLeases(db);
   return db.transaction(async (tx) => {
     const leaseToken = `lse_${randomSecret(24)}`;
     const tags = JSON.stringify(agent.tags);
+    const kindFilter = kinds ? sql`AND kind IN (SELECT jsonb_array_elements_text(${JSON.stringify(kinds)}::jsonb))` : sql``;
     // The claim's log starts after the last stored chunk (max, not count: a hole left by an
     // earlier claim stays a hole rather than shifting everyone's numbering).
     const claimed = await tx.execute<{ id: string; next_seq: number; next_offset: string | number }>(sql`
@@ -41,6 +43,7 @@ export async function claimJob(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: num
         SELECT id FROM jobs
         WHERE status = 'queued'
           AND tags <@ ARRAY(SELECT jsonb_array_elements_text(${tags}::jsonb))
+          ${kindFilter}
         ORDER BY created_at, id
         FOR UPDATE SKIP LOCKED
         LIMIT 1

@@ -8,6 +8,7 @@
 import { and, eq, inArray, isNotNull, lt, min, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { agents, jobs, jobSteps } from '../../db/schema';
+import { LEASED_JOB_STATUSES } from '../../contracts/job-status';
 
 export interface ExpireResult {
   requeued: string[];
@@ -24,7 +25,7 @@ export async function expireLeases(db: DbOrTx, opts: { jobId?: string } = {}): P
       .from(jobs)
       .where(
         and(
-          inArray(jobs.status, ['claimed', 'running']),
+          inArray(jobs.status, [...LEASED_JOB_STATUSES]),
           lt(jobs.leaseExpiresAt, sql`now()`),
           opts.jobId ? eq(jobs.id, opts.jobId) : undefined,
         ),

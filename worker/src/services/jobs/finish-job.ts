@@ -10,6 +10,7 @@ import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { agents, jobLogs, jobs, jobSteps } from '../../db/schema';
 import type { JobFinishRequest, JobFinishResponse } from '../../contracts';
+import { AGENT_FINISH_STATUSES, OPEN_STEP_STATUSES, WAITING_STEP_STATUSES } from '../../contracts/job-status';
 import { AppError } from '../../errors';
 import { timingSafeEqual } from '../../lib/crypto';
 import { leaseLost, withLease } from './lease';
@@ -53,7 +54,7 @@ export async function finishJob(
   const [prior] = await db.select().from(jobs).where(eq(jobs.id, input.jobId));
   if (!prior) throw new AppError('NOT_FOUND', 'No such job.');
   if (
-    (prior.status === 'succeeded' || prior.status === 'failed' || prior.status === 'cancelled') &&
+    (AGENT_FINISH_STATUSES as readonly string[]).includes(prior.status) &&
     prior.agentId === input.agentId &&
     prior.leaseToken &&
     timingSafeEqual(prior.leaseToken, input.leaseToken)
@@ -82,7 +83,7 @@ export async function finishJob(
       if (unfinished) throw new AppError('CONFLICT', `Step ${unfinished.index} (${unfinished.stepId}) is ${unfinished.status}; the job cannot succeed.`);
     }
     if (input.status === 'cancelled' && !cancelRequested) throw new AppError('CONFLICT', 'Nobody asked to cancel this job; finish it as succeeded or failed.');
-    const open = steps.filter((s) => s.status === 'running' || s.status === 'pending' || s.status === 'awaiting_approval').map((s) => s.index);
+    const open = steps.filter((s) => (OPEN_STEP_STATUSES as readonly string[]).includes(s.status)).map((s) => s.index);
     if (open.length) {
       await tx
         .update(jobSteps)
@@ -91,7 +92,7 @@ export async function finishJob(
       await tx
         .update(jobSteps)
         .set({ status: 'cancelled' })
-        .where(and(eq(jobSteps.jobId, job.id), inArray(jobSteps.index, open), inArray(jobSteps.status, ['pending', 'awaiting_approval'])));
+        .where(and(eq(jobSteps.jobId, job.id), inArray(jobSteps.index, open), inArray(jobSteps.status, [...WAITING_STEP_STATUSES])));
     }
     await tx
       .update(jobs)

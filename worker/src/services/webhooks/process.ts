@@ -10,6 +10,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { webhookEvents } from '../../db/schema';
+import { REDACTED } from '../../contracts/secrets';
 import type { Logger } from '../../lib/logger';
 import type { TmdbClient } from '../tmdb/client';
 import type { MatchDeps, MatchOutcome, PlexItemRef } from '../matching/types';
@@ -131,8 +132,8 @@ async function decide(db: DbOrTx, deps: ProcessDeps, row: Row, p: PlexPayload, c
 
 function safeMessage(err: unknown, redact: string[] = []): string {
   let msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  for (const s of redact) if (s) msg = msg.split(s).join('[redacted]');
-  return msg.replace(/(api_key|token|apikey)=[^&\s"]+/gi, '$1=[redacted]').replace(/Bearer\s+\S+/gi, 'Bearer [redacted]').slice(0, 500);
+  for (const s of redact) if (s) msg = msg.split(s).join(REDACTED);
+  return msg.replace(/(api_key|token|apikey)=[^&\s"]+/gi, `$1=${REDACTED}`).replace(/Bearer\s+\S+/gi, `Bearer ${REDACTED}`).slice(0, 500);
 }
 
 /**

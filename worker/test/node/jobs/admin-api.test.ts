@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJobsHarness, type JobsHarness } from '../../support/jobs-fixtures';
 import { toChunks } from '../../support/agent-client';
+import { REDACTED } from '../../../src/contracts';
 
 let h: JobsHarness;
 beforeAll(async () => {
@@ -115,7 +116,7 @@ describe('listing and reading', () => {
     const kinds = await h.admin('/job-kinds');
     expect(kinds.body.items.find((k: any) => k.kind === 'agent-selftest').secretParams).toEqual(['secret']);
     const detail = await h.admin(`/jobs/${id}`);
-    expect(detail.body.params.secret).toBe('[redacted]');
+    expect(detail.body.params.secret).toBe(REDACTED);
     const list = await h.admin('/jobs?limit=100');
     expect(JSON.stringify(detail.body) + JSON.stringify(list.body)).not.toContain(secret);
     const claimed = await agent.wait();

@@ -5,6 +5,7 @@ import { startTmdbSim, type TmdbSim } from '../../sims/tmdb';
 import { createLogger } from '../../../src/lib/logger';
 import { createProcessDeps } from '../../../src/services/webhooks/deps';
 import { runDueRetries } from '../../../src/services/webhooks/retry';
+import { reprocessEventsWaitingOn } from '../../../src/services/webhooks/reprocess';
 import { createHarness, eventRow, rows, type Harness } from './harness';
 
 let h: Harness;
@@ -70,5 +71,33 @@ describe('failed processing is retried with backoff, only while failures are pen
     expect(due).toEqual({ processed: 1, nextAt: null });
     expect(await eventRow(h.db, id)).toMatchObject({ status: expect.stringMatching(/processed|waiting/), attempts: 2, next_attempt_at: null });
     expect(logs.join('\n')).not.toContain(sim.apiKey);
+  });
+});
+
+describe('events re-processed after a conflict is resolved', () => {
+  it('fail like any other processing: a retry time, the retrier asked to wake, a redacted error', async () => {
+    const p = (n: number) => variant(officeEpisode(n), { grandparentGuid: 'plex://show/office-reprocess', ratingKey: `office-rp-${n}`, guid: `plex://episode/office-rp-${n}` });
+    const { id } = (await (await h.deliver(p(1), { thumb: false })).json()) as { id: string };
+    const waiting = await eventRow(h.db, id);
+    expect(waiting.status).toBe('waiting');
+    const conflictId = waiting.waiting_conflict_id as string;
+
+    const base = await createProcessDeps(h.db.db, { SECRETS_KEY: h.client.env.SECRETS_KEY, TMDB_URL: sim.url }, createLogger({}, (l) => logs.push(l)));
+    const wakeups: Date[] = [];
+    const deps = {
+      ...base,
+      // The resolution lands, then processing fails (TMDB down while applying, say), with the key in the message.
+      match: async () => {
+        throw new Error(`TMDB unreachable: GET /3/tv/2316?api_key=${sim.apiKey}`);
+      },
+      scheduleRetry: async (at: Date) => void wakeups.push(at),
+    };
+    const { reprocessed } = await reprocessEventsWaitingOn(h.db.db, deps, conflictId);
+    expect(reprocessed).toBe(1);
+    const failed = await eventRow(h.db, id);
+    expect(failed).toMatchObject({ status: 'failed' });
+    expect(failed.next_attempt_at).toBeInstanceOf(Date);
+    expect(wakeups.map((d) => d.getTime())).toEqual([(failed.next_attempt_at as Date).getTime()]);
+    expect(String(failed.error)).not.toContain(sim.apiKey);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { canonicalJson, describeJobKinds, getJobKind, parseJobParams, stepApprovalPayload } from './job-kinds';
+import { canonicalJson, describeJobKinds, getJobKind, parseJobParams, stepApprovalPayload } from './index';
 
 describe('job kinds registry', () => {
   it('finds kinds and rejects unknown ones', () => {
@@ -65,5 +65,20 @@ describe('job kinds registry', () => {
     const info = describeJobKinds();
     expect(info.map((k) => k.kind)).toEqual(['connectivity-check', 'agent-selftest', 'approval-selftest']);
     expect(info[0]?.paramsSchema.type).toBe('object');
+  });
+});
+
+describe('target validation (issue 8)', () => {
+  it.each([['http://nomad.lan:4646#'], ['http://nomad.lan:4646?'], ['http://nomad.lan:4646/?#'], ['https://nomad.lan/#frag']])('rejects a Nomad address ending in a bare ? or # (%j)', (address) => {
+    expect(parseJobParams('connectivity-check', { nomad: [{ address }] }).ok).toBe(false);
+  });
+
+  it('declares what each kind touches and which env values are its secrets', () => {
+    const def = getJobKind('connectivity-check')!;
+    const params = def.params.parse({ ssh: [{ host: 'nas' }], nomad: [{ address: 'http://n:4646', tokenEnv: 'NOMAD_ACCESS' }, { address: 'http://m:4646' }] });
+    expect(def.targets(params)).toEqual({ ssh: [{ host: 'nas' }], kube: [], nomad: [{ address: 'http://n:4646', tokenEnv: 'NOMAD_ACCESS' }, { address: 'http://m:4646' }] });
+    expect(def.secretEnv(params)).toEqual(['NOMAD_ACCESS', 'NOMAD_TOKEN']);
+    expect(def.readOnly).toBe(true);
+    expect(getJobKind('agent-selftest')!.readOnly).toBe(false);
   });
 });
