@@ -8,10 +8,14 @@ import type { JobKindName } from '../../../worker/src/contracts/job-kinds';
 import { agentSelftestImpl } from './agent-selftest/index';
 import { approvalSelftestImpl } from './approval-selftest/index';
 import { connectivityCheckImpl } from './connectivity-check/index';
+import { plexToKubernetesImpl } from './plex-to-kubernetes/index';
+import { plexToKubernetesRollbackImpl } from './plex-to-kubernetes-rollback/index';
 import type { KindImpl, KindImpls, StepHandler } from './types';
 
 export const KIND_IMPLS = {
   'connectivity-check': connectivityCheckImpl,
+  'plex-to-kubernetes': plexToKubernetesImpl,
+  'plex-to-kubernetes-rollback': plexToKubernetesRollbackImpl,
   'agent-selftest': agentSelftestImpl,
   'approval-selftest': approvalSelftestImpl,
 } as const satisfies KindImpls;

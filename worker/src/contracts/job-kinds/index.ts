@@ -19,6 +19,7 @@ import { agentSelftest } from './agent-selftest';
 import { approvalSelftest } from './approval-selftest';
 import { canonicalJson } from './canonical-json';
 import { connectivityCheck } from './connectivity-check';
+import { plexToKubernetes, plexToKubernetesRollback } from './plex-to-kubernetes';
 import { StepIdempotency, type JobKindDef } from './define';
 
 export * from './targets';
@@ -27,9 +28,10 @@ export * from './canonical-json';
 export * from './connectivity-check';
 export * from './agent-selftest';
 export * from './approval-selftest';
+export * from './plex-to-kubernetes';
 
 /** Every kind this build knows, in the order the admin lists them. */
-export const JOB_KINDS = [connectivityCheck, agentSelftest, approvalSelftest] as const;
+export const JOB_KINDS = [connectivityCheck, plexToKubernetes, plexToKubernetesRollback, agentSelftest, approvalSelftest] as const;
 
 type AnyJobKind = (typeof JOB_KINDS)[number];
 export type JobKindName = AnyJobKind['kind'];
