@@ -102,6 +102,14 @@ export async function preflight(ctx: Ctx): Promise<StepOutcome> {
     if (capacity === undefined) ctx.log.line(`warning: PVC ${pvcName} reports no capacity; not checked`);
     else if (capacity < bytes * 1.1) throw new StepFailure(`PVC ${pvcName} holds ${capacity} bytes; the move needs ${Math.ceil(bytes * 1.1)} (data + 10 %)`, 'TARGET_TOO_SMALL');
   }
+  if (sts && container && ctx.params.overwrite === 'refuse') {
+    // The running Plex pod shows what the PVC holds: refuse now, before the source is touched.
+    const running = await kube(ctx, target, ['get', 'pod', `${name}-0`, '--ignore-not-found', '-o', 'name'], { check: false });
+    if (running.stdout.trim()) {
+      const has = await kube(ctx, target, ['exec', `${name}-0`, '-c', container.name, '--', 'test', '-e', `${target.configMountPath}/Library`], { check: false });
+      if (has.code === 0) throw new StepFailure(`the target PVC ${pvcName} already holds a Library (overwrite policy: refuse); nothing was changed. Choose "move-aside" to keep it in a timestamped folder on the PVC.`, 'TARGET_NOT_EMPTY');
+    }
+  }
   ctx.log.line(`to move: ${files} files, ${bytes} bytes → PVC ${pvcName} of StatefulSet ${name}`);
   const out: PreflightOut = { appSupportDir, pmsDir, bytes, files, statefulSet: name, pvc: pvcName, image: container?.image ?? '', container: container?.name ?? '' };
   return { outputs: { ...out } };
