@@ -20,7 +20,7 @@ export async function pinVersion(ctx: Ctx): Promise<StepOutcome> {
   const pre = earlier<PreflightOut>(ctx, 'preflight');
   const { version } = earlier<InventoryOut>(ctx, 'inventory');
   const pin = ctx.params.versionPin;
-  if (pin.mode === 'yaml') {
+  if (pin.mode === 'yaml' && pin.file) {
     ctx.log.line(`${ctx.dryRun ? 'would set' : 'setting'} ${pin.keyPath} = ${version} in ${pin.file}`);
     if (ctx.dryRun) return { outputs: { mode: 'yaml' } };
     let text: string;

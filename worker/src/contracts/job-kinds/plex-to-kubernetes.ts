@@ -44,15 +44,18 @@ export const PlexTarget = z.strictObject({
   plexGid: z.number().int().min(0).max(2_147_483_647).default(1000),
 });
 
-export const VersionPin = z.discriminatedUnion('mode', [
-  z.strictObject({ mode: z.literal('none') }),
-  /** Edit a values / HelmRelease YAML file on the agent host, keeping its comments and layout. */
-  z.strictObject({
-    mode: z.literal('yaml'),
-    file: AbsolutePath,
+/**
+ * How the image tag is pinned to the source's version: `none` (only a warning when the running tag differs), or
+ * `yaml` — edit a values / HelmRelease YAML file on the agent host at `keyPath`, keeping comments and layout.
+ * A flat object (not a union) so the admin's generated form can show it.
+ */
+export const VersionPin = z
+  .strictObject({
+    mode: z.enum(['none', 'yaml']).default('none'),
+    file: AbsolutePath.optional(),
     keyPath: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,15}$/, 'key path like spec.values.image.tag').default('spec.values.image.tag'),
-  }),
-]);
+  })
+  .refine((v) => v.mode !== 'yaml' || v.file !== undefined, { message: 'mode yaml needs the file to edit', path: ['file'] });
 
 export const PlexToKubernetesParams = z.strictObject({
   source: PlexSource,
@@ -61,7 +64,7 @@ export const PlexToKubernetesParams = z.strictObject({
   excludes: z.array(ExcludeName).max(64).default([...PLEX_DEFAULT_EXCLUDES]),
   skipBif: z.boolean().default(false),
   compress: z.boolean().default(false),
-  versionPin: VersionPin.default({ mode: 'none' }),
+  versionPin: VersionPin.default({ mode: 'none', keyPath: 'spec.values.image.tag' }),
   overwrite: z.enum(['refuse', 'move-aside']).default('refuse'),
 });
 export type PlexToKubernetesParams = z.infer<typeof PlexToKubernetesParams>;

@@ -63,7 +63,7 @@ describe('job kinds registry', () => {
 
   it('describes kinds with JSON schema params', () => {
     const info = describeJobKinds();
-    expect(info.map((k) => k.kind)).toEqual(['connectivity-check', 'agent-selftest', 'approval-selftest']);
+    expect(info.map((k) => k.kind)).toEqual(['connectivity-check', 'plex-to-kubernetes', 'plex-to-kubernetes-rollback', 'agent-selftest', 'approval-selftest']);
     expect(info[0]?.paramsSchema.type).toBe('object');
   });
 });
