@@ -104,3 +104,60 @@ describe('exec plex-to-kubernetes (real ssh, kubectl, pms-docker stand-in)', () 
     expect(kube.store.pods.get('media', `${STS}-0`)).toBeUndefined();
   }, 350_000);
 });
+
+describe('exec plex-to-kubernetes when the source lacks Plex SQLite, and --dry-run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'plex-move-nosqlite-'));
+  let host: PlexHost;
+  let kube: KubeSim;
+  let env: Record<string, string>;
+  const jobFile = (params: unknown) => {
+    const p = join(dir, `job-${Date.now()}.json`);
+    writeFileSync(p, JSON.stringify({ kind: 'plex-to-kubernetes', params }));
+    return p;
+  };
+
+  beforeAll(async () => {
+    [host, kube] = await Promise.all([
+      startPlexHost({ sizeBytes: 1 << 20, plexSqlite: false }),
+      startKubeSim({ namespaces: ['media'], podReadyDelayMs: 20, images: pmsDockerImages(join(dir, 'images')) }),
+    ]);
+    const k = kubectlRunner(kube);
+    const r = await k.run(['apply', '-f', '-'], { stdin: pmsChartManifests({ namespace: 'media', tag: host.fixture.version }).map((o) => JSON.stringify(o)).join('\n---\n') });
+    k.killAll();
+    expect(r.code, r.stderr).toBe(0);
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify({ ssh: [{ host: '127.0.0.1', port: host.sshd.port, users: ['root'] }], kube: [{ context: 'sim', namespaces: ['media'] }], nomad: [] }));
+    env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, PLEXOPS_AGENT_CONFIG_DIR: dir, PLEXOPS_AGENT_SSH_CONFIG: host.sshd.clientConfig, PLEXOPS_AGENT_TARGET_TIMEOUT_MS: '20000', ...kube.env };
+  }, 180_000);
+  afterAll(async () => {
+    killAll();
+    await Promise.all([host?.stop(), kube?.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const params = () => ({ source: { host: '127.0.0.1', port: host.sshd.port, user: 'root' }, target: { context: 'sim', namespace: 'media', statefulSet: STS }, overwrite: 'move-aside' });
+
+  it('stops at the integrity step with a clear message, before the source or target is touched', async () => {
+    const requests = kube.requests.length;
+    const r = await runAgent(['exec', jobFile(params()), '--yes'], env, 180_000);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Plex SQLite is missing on the source');
+    expect(r.stdout).toContain("Stock sqlite3 is no substitute");
+    expect(r.stdout).not.toContain('--- step stop-source');
+    expect((await host.exec('systemctl is-active plexmediaserver')).stdout).toBe('active\n');
+    expect(kube.requests.slice(requests).some((q) => q.method !== 'GET')).toBe(false);
+  }, 200_000);
+
+  it('--dry-run prints every command of every step in order and changes nothing', async () => {
+    const r = await runAgent(['exec', jobFile(params()), '--dry-run', '--yes'], env, 120_000);
+    expect(r.code, r.stdout.slice(-2000)).toBe(0);
+    const order = ['systemctl show -p Environment', 'head -c 16777216 /dev/zero', 'PRAGMA integrity_check', 'systemctl stop', 'scale statefulset/', 'apply -f -', '-cf - ', 'tar -xpf - --numeric-owner', 'chown -R 1000:1000', '--replicas=1', '/identity'];
+    let at = 0;
+    for (const needle of order) {
+      const i = r.stdout.indexOf(needle, at);
+      expect(i, `"${needle}" after position ${at}`).toBeGreaterThan(-1);
+      at = i;
+    }
+    expect((await host.exec('systemctl is-active plexmediaserver')).stdout).toBe('active\n');
+    expect(kube.store.statefulsets.get('media', STS)!.spec.replicas ?? 1).toBe(1);
+  }, 150_000);
+});

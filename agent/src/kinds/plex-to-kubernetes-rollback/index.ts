@@ -36,13 +36,13 @@ async function startSource(ctx: Ctx): Promise<StepOutcome> {
 
 async function confirm(ctx: Ctx): Promise<StepOutcome> {
   let id: string | undefined;
-  for (let i = 0; i < 120 && !ctx.dryRun && !ctx.signal.aborted; i++) {
+  for (let i = 0; i < 120 && !ctx.signal.aborted; i++) {
     const r = await onSource(ctx, ctx.params.source, 'curl -sf http://127.0.0.1:32400/identity 2>/dev/null || wget -qO- http://127.0.0.1:32400/identity', { check: false });
+    if (ctx.dryRun) return { outputs: {} };
     id = r.stdout.match(/machineIdentifier="([0-9a-f]+)"/)?.[1];
     if (id) break;
     await sleep(500, ctx.signal);
   }
-  if (ctx.dryRun) return { outputs: {} };
   if (!id) throw new StepFailure('Plex on the source does not answer /identity', 'SOURCE_NOT_READY');
   if (ctx.params.machineIdentifier && id !== ctx.params.machineIdentifier) throw new StepFailure(`the source answers as ${id}, expected ${ctx.params.machineIdentifier}`, 'IDENTITY_MISMATCH');
   ctx.log.line(`Plex on ${ctx.params.source.host} is back as ${id}`);

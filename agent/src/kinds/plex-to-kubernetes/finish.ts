@@ -62,7 +62,10 @@ export async function startTarget(ctx: Ctx): Promise<StepOutcome> {
   await waitForPod(ctx, pod);
   let identity: Awaited<ReturnType<typeof podIdentity>>;
   for (let i = 0; i < 120 && !ctx.dryRun && !ctx.signal.aborted && !(identity = await podIdentity(ctx, pod)); i++) await sleep(500, ctx.signal);
-  if (ctx.dryRun) return { outputs: { pod } };
+  if (ctx.dryRun) {
+    await podIdentity(ctx, pod); // prints the check a real run repeats until Plex answers
+    return { outputs: { pod } };
+  }
   if (!identity) throw new StepFailure(`Plex in pod ${pod} does not answer /identity`, 'TARGET_NOT_READY');
   if (identity.machineIdentifier !== inv.machineIdentifier) {
     throw new StepFailure(`pod ${pod} answers as machineIdentifier ${identity.machineIdentifier}, the source was ${inv.machineIdentifier}: the server started with a different identity (an empty or wrong config PVC?)`, 'IDENTITY_MISMATCH');
