@@ -3,7 +3,7 @@
  * server into the Plex source host sandbox (hosts/plex), the real kubectl against the kube simulator running the
  * pms-docker stand-in (which minted a new identity on its empty PVC, as a fresh chart install does).
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { startKubeSim, type KubeSim } from '../sims/kube/index';
 import { kubectlRunner, type KubectlRunner } from '../sims/kube/kubectl-runner';
 import { startPlexHost, type PlexHost } from '../hosts/plex/host';
 import { chartFullname, pmsChartManifests, pmsDockerImages } from '../hosts/plex/pms-docker';
+import { plexTarget } from '../hosts/plex/target';
 import { killAll, runAgent } from '../support/agent-bin';
 
 const STS = chartFullname('plex');
@@ -43,18 +44,7 @@ describe('exec plex-to-kubernetes (real ssh, kubectl, pms-docker stand-in)', () 
       startKubeSim({ namespaces: ['media'], podReadyDelayMs: 20, probeIntervalMs: 100, images: pmsDockerImages(join(dir, 'images')) }),
     ]);
     k = kubectlRunner(kube);
-    cpSync(host.fixture.mediaHostDir, kube.fs.pvcDir('media', 'media-library'), { recursive: true });
-    cpSync(host.fixture.optimizedHostDir, kube.fs.pvcDir('media', 'media-optimized'), { recursive: true });
-    const pvc = (name: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'media' }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '10Gi' } } } });
-    const objs = [pvc('media-library'), pvc('media-optimized'), ...pmsChartManifests({
-      namespace: 'media',
-      tag: host.fixture.version,
-      extraVolumes: [{ name: 'library', persistentVolumeClaim: { claimName: 'media-library' } }, { name: 'optimized', persistentVolumeClaim: { claimName: 'media-optimized' } }],
-      extraVolumeMounts: [{ name: 'library', mountPath: '/media/library' }, { name: 'optimized', mountPath: '/media/optimized' }],
-    })];
-    const r = await k.run(['apply', '-f', '-'], { stdin: objs.map((o) => JSON.stringify(o)).join('\n---\n') });
-    expect(r.code, r.stderr).toBe(0);
-    expect((await k.run(['-n', 'media', 'rollout', 'status', `sts/${STS}`, '--timeout=60s'], { timeoutMs: 70_000 })).code).toBe(0);
+    await plexTarget(kube, host.fixture);
     writeFileSync(join(dir, 'policy.json'), JSON.stringify({ ssh: [{ host: '127.0.0.1', port: host.sshd.port, users: ['root'] }], kube: [{ context: 'sim', namespaces: ['media'] }], nomad: [] }));
     env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, PLEXOPS_AGENT_CONFIG_DIR: dir, PLEXOPS_AGENT_SSH_CONFIG: host.sshd.clientConfig, PLEXOPS_AGENT_TARGET_TIMEOUT_MS: '20000', ...kube.env };
   }, 180_000);
