@@ -2,7 +2,7 @@
  * @module
  * What the tests drive for real but npm cannot install: Chromium (the admin's browser tests),
  * OpenSSH (a throwaway sshd on loopback for the agent's ssh steps), the real kubectl (against
- * the Kubernetes simulator) and sqlite3. One list, used by `npm test` and `.ci/run` (through
+ * the Kubernetes simulator), sqlite3 and Python 3. One list, used by `npm test` and `.ci/run` (through
  * prerequisites-cli.ts) and by the test helpers that need one of them, so a missing tool
  * always fails with the same one command to run — never as a silently skipped suite.
  */
@@ -10,7 +10,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 
 export interface Prerequisite {
-  id: 'chromium' | 'sshd' | 'ssh' | 'sqlite3' | 'kubectl';
+  id: 'chromium' | 'sshd' | 'ssh' | 'sqlite3' | 'python3' | 'kubectl';
   /** What it is, for people. */
   name: string;
   /** Which tests need it. */
@@ -46,6 +46,7 @@ export const PREREQUISITES: readonly Prerequisite[] = [
   { id: 'sshd', name: 'the OpenSSH server (sshd)', neededBy: "the agent's ssh tests (a throwaway sshd on 127.0.0.1)", present: () => executable(SSHD_PATH), apt: 'openssh-server' },
   { id: 'ssh', name: 'the OpenSSH client (ssh, ssh-keygen)', neededBy: "the agent's ssh steps and test keys", present: () => onPath('ssh') && onPath('ssh-keygen'), apt: 'openssh-client' },
   { id: 'sqlite3', name: 'sqlite3', neededBy: 'checks of SQLite databases (backups)', present: () => onPath('sqlite3'), apt: 'sqlite3' },
+  { id: 'python3', name: 'Python 3', neededBy: "the Plex test host's stand-ins (Plex SQLite, systemctl)", present: () => onPath('python3'), apt: 'python3' },
   {
     id: 'kubectl',
     name: 'kubectl',

@@ -12,10 +12,14 @@ import { nomadFailoverDrillImpl } from './nomad-failover-drill/index';
 import { overseerrCleanupImpl } from './overseerr-cleanup/index';
 import { overseerrToNomadImpl } from './overseerr-to-nomad/index';
 import { overseerrRollbackImpl } from './overseerr-to-nomad-rollback/index';
+import { plexToKubernetesImpl } from './plex-to-kubernetes/index';
+import { plexToKubernetesRollbackImpl } from './plex-to-kubernetes-rollback/index';
 import type { KindImpl, KindImpls, StepHandler } from './types';
 
 export const KIND_IMPLS = {
   'connectivity-check': connectivityCheckImpl,
+  'plex-to-kubernetes': plexToKubernetesImpl,
+  'plex-to-kubernetes-rollback': plexToKubernetesRollbackImpl,
   'agent-selftest': agentSelftestImpl,
   'approval-selftest': approvalSelftestImpl,
   'overseerr-to-nomad': overseerrToNomadImpl,

@@ -3,9 +3,12 @@
  * End-to-end harness: the real Worker in workerd + Postgres (worker/test/support/jobs-fixtures),
  * the real bundled agent daemon as a child process, enrolled through the admin API and the CLI,
  * plus a real sshd, the kube simulator (real kubectl) and the Nomad simulator.
+ * With `{ plex: {...} }` it also starts a Plex source host (hosts/plex/host.ts: a sandboxed Ubuntu-like VM
+ * with Plex, reachable with the same ssh client config as root on its own port, allowed by the policy) and
+ * lets the kube simulator run plexinc/pms-docker images (hosts/plex/pms-docker.ts).
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startJobsHarness, type JobsHarness } from '../../../worker/test/support/jobs-fixtures';
@@ -13,6 +16,8 @@ import { startKubeSim, type KubeSim } from '../sims/kube/index';
 import { startNomadSim, type NomadSim } from '../sims/nomad/index';
 import { killAll, runAgent, startAgent, type AgentProc } from '../support/agent-bin';
 import { startSshd, type TestSshd } from '../support/sshd';
+import { startPlexHost, type PlexHost, type PlexHostOptions } from '../hosts/plex/host';
+import { pmsDockerImages } from '../hosts/plex/pms-docker';
 
 export const NOMAD_TOKEN = 'nomad-e2e-token-5d1c0b7a';
 
@@ -21,6 +26,8 @@ export interface E2E {
   sshd: TestSshd;
   kube: KubeSim;
   nomad: NomadSim;
+  /** The Plex source host, when asked for. */
+  plex?: PlexHost;
   policy(): unknown;
   /** Enrolls a fresh agent (own config dir, given tags) through the CLI. */
   /** `env` and `policy` replace the defaults' extra variables and policy (other test hosts). */
@@ -42,15 +49,18 @@ export interface Agent {
 export const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startE2E(vars: Record<string, string> = {}): Promise<E2E> {
+export async function startE2E(vars: Record<string, string> = {}, opts: { plex?: PlexHostOptions } = {}): Promise<E2E> {
+  const images = opts.plex ? await mkdtemp(join(tmpdir(), 'e2e-images-')) : undefined;
   const [h, sshd, kube, nomad] = await Promise.all([
     startJobsHarness({ AGENT_LEASE_TTL_MS: '6000', AGENT_WAIT_MS: '2000', ...vars }),
     startSshd(),
-    startKubeSim({ namespaces: ['media'] }),
+    startKubeSim({ namespaces: ['media'], ...(images ? { images: pmsDockerImages(images) } : {}) }),
     startNomadSim({ aclToken: NOMAD_TOKEN, namespaces: ['media'] }),
   ]);
+  const plex = opts.plex ? await startPlexHost({ ...opts.plex, sshKeysFrom: sshd.dir }) : undefined;
+  if (plex) await appendFile(sshd.knownHosts, `${plex.knownHostsLine}\n`);
   const policy = () => ({
-    ssh: [{ host: '127.0.0.1', port: sshd.port, users: [sshd.user] }],
+    ssh: [{ host: '127.0.0.1', port: sshd.port, users: [sshd.user] }, ...(plex ? [{ host: '127.0.0.1', port: plex.sshd.port, users: ['root'] }] : [])],
     kube: [{ context: 'sim', namespaces: ['media'] }],
     nomad: [{ address: nomad.url, namespaces: ['default', 'media'] }],
   });
@@ -59,6 +69,7 @@ export async function startE2E(vars: Record<string, string> = {}): Promise<E2E> 
     sshd,
     kube,
     nomad,
+    ...(plex ? { plex } : {}),
     policy,
     async enroll(tags, opts = {}) {
       const dir = await mkdtemp(join(tmpdir(), 'agent-e2e-'));
@@ -116,7 +127,8 @@ export async function startE2E(vars: Record<string, string> = {}): Promise<E2E> 
     },
     async close() {
       killAll();
-      await Promise.all([h.close(), sshd.stop(), kube.close(), nomad.close()]);
+      await Promise.all([h.close(), sshd.stop(), kube.close(), nomad.close(), plex?.stop()]);
+      if (images) await rm(images, { recursive: true, force: true });
     },
   };
   return e;

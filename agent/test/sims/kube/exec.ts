@@ -3,37 +3,24 @@
  * pods/exec over WebSocket, as the apiserver proxies it from the kubelet: subprotocols v5.channel.k8s.io
  * (with stdin close via [255, 0]) and v4.channel.k8s.io; binary frames prefixed with the channel byte
  * (0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize); exit reported on channel 3 as a Success or
- * NonZeroExitCode Status, then a normal close. Commands run on the host via /bin/sh in the pod's directory
- * with mount paths rewritten (see podfs), in their own process group that is killed when the client goes away.
+ * NonZeroExitCode Status, then a normal close. Commands run inside the container's sandbox (runtime.ts: its own
+ * root filesystem, volumes at their mount paths, the pod's network), with the container's env, user and
+ * working directory, in their own process group that is killed when the client goes away.
  * Backpressure both ways: the socket is paused while the child's stdin is full, and the child's stdout/stderr
  * are paused while the socket's send buffer is large.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { delimiter, join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Registry } from './registry.js';
 import type { ResourceRoute } from './router.js';
 import type { Pod } from './types.js';
 import { errors } from './status.js';
-import { rewriteArgs, type PodFilesystems } from './podfs.js';
+import type { PodRuntime, RunningContainer } from './runtime.js';
 
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 const HIGH_WATER = 4 * 1024 * 1024;
-
-function findExecutable(cmd: string, cwd: string, path: string): boolean {
-  const candidates = cmd.includes('/') ? [cmd.startsWith('/') ? cmd : join(cwd, cmd)] : path.split(delimiter).map((d) => join(d, cmd));
-  return candidates.some((c) => {
-    try {
-      accessSync(c, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 export class ExecServer {
   private readonly wss = new WebSocketServer({
@@ -43,7 +30,7 @@ export class ExecServer {
   });
   private readonly children = new Set<ChildProcess>();
 
-  constructor(private readonly registry: Registry, private readonly fs: PodFilesystems) {}
+  constructor(private readonly registry: Registry, private readonly runtime: PodRuntime) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: ResourceRoute): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -52,7 +39,8 @@ export class ExecServer {
     const containers = pod.spec.containers.map((c) => c.name);
     const container = q.get('container') ?? containers[0] ?? '';
     if (!containers.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`);
-    if (pod.status?.phase !== 'Running' || pod.metadata.deletionTimestamp) {
+    const running = pod.metadata.deletionTimestamp ? undefined : this.runtime.container(pod, container);
+    if (pod.status?.phase !== 'Running' || !running) {
       throw errors.badRequest(`unable to upgrade connection: container not found ("${container}")`);
     }
     const command = q.getAll('command');
@@ -65,21 +53,15 @@ export class ExecServer {
     if (!PROTOCOLS.some((p) => offered.includes(p))) {
       throw errors.badRequest(`unable to upgrade connection: no supported subprotocol offered (supported: ${PROTOCOLS.join(', ')})`);
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.run(ws, pod, container, command, {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.run(ws, running, command, {
       stdin: q.get('stdin') === 'true',
       stdout: q.get('stdout') !== 'false',
       stderr: q.get('stderr') !== 'false',
     }));
   }
 
-  private run(ws: WebSocket, pod: Pod, container: string, command: string[], io: { stdin: boolean; stdout: boolean; stderr: boolean }): void {
+  private run(ws: WebSocket, rc: RunningContainer, command: string[], io: { stdin: boolean; stdout: boolean; stderr: boolean }): void {
     const v5 = ws.protocol === 'v5.channel.k8s.io';
-    const mounts = this.fs.mounts(pod, container);
-    const cwd = this.fs.podRoot(pod.metadata.namespace ?? 'default', pod.metadata.name ?? '');
-    const args = rewriteArgs(command, mounts);
-    const spec = pod.spec.containers.find((c) => c.name === container);
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: cwd, HOSTNAME: pod.metadata.name ?? '', LANG: 'C.UTF-8' };
-    for (const e of spec?.env ?? []) if (typeof e.value === 'string') env[e.name] = rewriteArgs([e.value], mounts)[0]!;
     const frame = (channel: number, data?: Buffer) => Buffer.concat([Buffer.from([channel]), data ?? Buffer.alloc(0)]);
     const finish = (status: object) => {
       if (ws.readyState === ws.OPEN) {
@@ -89,17 +71,10 @@ export class ExecServer {
     };
     ws.send(frame(1));
 
-    if (!findExecutable(args[0]!, cwd, env.PATH!)) {
-      const message = `Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: exec: "${command[0]}": executable file not found in $PATH: unknown`;
-      finish({ metadata: {}, status: 'Failure', message, reason: 'InternalError', details: { causes: [{ message }] }, code: 500 });
-      return;
-    }
-    const child = spawn('/bin/sh', ['-c', 'exec "$@"', 'sh', ...args], {
-      cwd,
-      env,
-      detached: true,
-      stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    });
+    const child = this.runtime.spawnIn(rc, command, [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe']);
+    // The wrapper writes to fd 3 when the command does not exist: the OCI runtime's error, not an exit code.
+    let missing = false;
+    child.stdio[3]?.on('data', () => (missing = true));
     this.children.add(child);
     const killGroup = () => {
       if (child.exitCode === null && child.signalCode === null && child.pid) {
@@ -152,6 +127,11 @@ export class ExecServer {
     });
     child.on('close', (code, signal) => {
       this.children.delete(child);
+      if (missing) {
+        const message = `Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: exec: "${command[0]}": executable file not found in $PATH: unknown`;
+        finish({ metadata: {}, status: 'Failure', message, reason: 'InternalError', details: { causes: [{ message }] }, code: 500 });
+        return;
+      }
       const exit = code ?? (signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGPIPE: 13 } as Record<string, number>)[signal] ?? 1) : 1);
       if (exit === 0) {
         finish({ metadata: {}, status: 'Success' });

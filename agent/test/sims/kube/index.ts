@@ -13,9 +13,14 @@
  * strategic, server-side apply), delete (graceful pods, namespace termination, finalizers, owner GC),
  * deletecollection, dry runs, /status, /scale, /log, Table output with the built-in printers' columns, Status
  * error bodies (400/401/403/404/405/406/409/410/413/415/422). StatefulSet/Deployment controllers and a kubelet
- * simulation make rollout status / wait work; pods/exec over WebSocket (v5/v4.channel.k8s.io) runs commands on
- * host directories standing in for pod filesystems (container mount paths in arguments are rewritten to host
- * paths, so host paths can show up in command output — `kubectl cp pod:… local` is not supported).
+ * simulation make rollout status / wait work. Pods really run: each container is a Linux-namespace sandbox
+ * (runtime.ts, support/sandbox.ts) with its own root filesystem (the host's /usr and /etc read-only under a
+ * copy-on-write overlay, plus any image layers the `images` resolver gives), its volumes at their mount paths
+ * (a PVC is a directory shared by every pod that mounts it), and the pod's own network namespace; init
+ * containers run to completion first, command/args (or the image's entrypoint) run as the main process, and
+ * readiness probes run inside the pod. pods/exec over WebSocket (v5/v4.channel.k8s.io) runs commands inside
+ * the container, so paths are the pod's (a wrong path fails in the pod and never reaches the host; no host path
+ * shows in output) and `kubectl cp` works both ways. Needs root, util-linux and python3 (CI runs as root).
  *
  * Plain HTTP by default (client-go sends no credentials over HTTP, so token-less requests act as the user there),
  * or HTTPS with a self-signed certificate where tokens are enforced.
@@ -47,10 +52,12 @@ import { startControllers } from './controllers.js';
 import type { Pod } from './types.js';
 import { PodFilesystems } from './podfs.js';
 import { ExecServer } from './exec.js';
+import { PodRuntime, type ImageResolver } from './runtime.js';
 import type { DenyRule } from './authz.js';
 
 export type { DenyRule } from './authz.js';
 export type { PodFilesystems, Mount } from './podfs.js';
+export type { ImageRuntime, ImageResolver, PodRuntime } from './runtime.js';
 export type { LogStore } from './logs.js';
 export type { TypedStore, NamespacedAccessor, ClusterAccessor } from './typed-store.js';
 export type * from './types.js';
@@ -79,8 +86,12 @@ export interface KubeSimOptions {
   maxBodyBytes?: number;
   /** Delay between a pod's creation and it becoming Running + Ready (default 150 ms). */
   podReadyDelayMs?: number;
-  /** Return false to keep a pod Running but not Ready (as with a failing readiness probe). */
+  /** Return false to keep a pod Running but not Ready (overrides readiness probes). */
   podReady?: (pod: Pod) => boolean;
+  /** How often readiness probes run while failing (4× slower once passing). Default 200 ms. */
+  probeIntervalMs?: number;
+  /** Gives images their files, entrypoint, env and user (see runtime.ts); unknown images get none. */
+  images?: ImageResolver;
   /** How long deleted pods stay Terminating (default 100 ms). */
   podTerminationMs?: number;
   /** How long deleted namespaces stay Terminating (default 100 ms). */
@@ -99,8 +110,10 @@ export interface KubeSim {
   requests: Array<{ method: string; path: string }>;
   store: TypedStore;
   logs: LogStore;
-  /** Host directories behind pod roots and PVCs: podRoot(ns, pod), pvcDir(ns, claim), resolve(pod, container, path). */
+  /** Host directories behind PVCs and pod volumes: pvcDir(ns, claim), podDir(pod), mounts(pod, container). */
   fs: PodFilesystems;
+  /** The running containers (sandboxes) of each pod. */
+  runtime: PodRuntime;
   close(): Promise<void>;
 }
 
@@ -118,14 +131,16 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const watches = new WatchHub();
   const logs = new LogStore();
   const requests: KubeSim['requests'] = [];
-  const stopKubelet = startKubelet(store, timers, {
+  const podfs = new PodFilesystems(join(dir, 'fs'), store);
+  const runtime = new PodRuntime(podfs, logs, opts.images);
+  const stopKubelet = startKubelet(store, timers, runtime, {
     readyDelayMs: opts.podReadyDelayMs ?? 150,
+    probeIntervalMs: opts.probeIntervalMs ?? 200,
     ...(opts.podReady ? { podReady: opts.podReady } : {}),
   });
   const stopControllers = startControllers(registry, timers);
   const typed = typedStore(registry);
-  const podfs = new PodFilesystems(join(dir, 'fs'), store);
-  const execServer = new ExecServer(registry, podfs);
+  const execServer = new ExecServer(registry, runtime);
   seedCluster(typed, opts.namespaces ?? []);
 
   const cert = opts.tls ? await servingCert() : undefined;
@@ -158,12 +173,14 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     store: typed,
     logs,
     fs: podfs,
+    runtime,
     async close() {
       if (closed) return;
       closed = true;
       execServer.close();
-      podfs.close();
       stopKubelet();
+      await runtime.close();
+      podfs.close();
       stopControllers();
       timers.close();
       watches.close();

@@ -1,7 +1,7 @@
 /**
  * @module kube-sim/logs
- * Container logs for GET pods/NAME/log: lines are configured per pod/container by the test (the simulator
- * runs no real container processes). Supports container (required when a pod has several containers, as on
+ * Container logs for GET pods/NAME/log: what the containers' processes print (runtime.ts), plus lines a test
+ * configures per pod/container. Supports container (required when a pod has several containers, as on
  * a real server), tailLines, limitBytes, timestamps and follow (streams appended lines until the pod is gone or
  * the client disconnects).
  */

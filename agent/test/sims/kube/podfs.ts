@@ -1,17 +1,20 @@
 /**
  * @module kube-sim/podfs
- * Pod filesystems as host directories. Every pod gets a private root (wiped when the pod is deleted, like a
- * container's writable layer); a PVC is one directory shared by every pod that mounts the claim (kept until the
- * claim is deleted); emptyDir volumes live inside the pod root; configMap and secret volumes are materialised as
- * files. `/tmp` is private per pod. Exec'd commands see container paths rewritten to these host directories.
+ * The host directories behind pod volumes and container layers. A PVC is one directory shared by every pod
+ * that mounts the claim (kept until the claim is deleted); an emptyDir lives in the pod's directory (shared by
+ * its containers, gone with the pod); configMap and secret volumes are materialised as files with the volume's
+ * defaultMode; every container has its own writable layer. The pod directory is keyed by the pod's uid, so a
+ * StatefulSet pod recreated under the same name never shares (or deletes) its predecessor's files.
+ *
+ * These directories are only ever seen by pods through their sandboxes (see runtime.ts): a container's
+ * commands see container paths, never these host paths.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { findResource } from './resources.js';
 import type { ObjectStore } from './store.js';
-import type { ConfigMap, Pod, Secret } from './types.js';
+import type { ConfigMap, Pod, Secret, Volume } from './types.js';
 
-const PODS = findResource('', 'v1', 'pods')!;
 const PVCS = findResource('', 'v1', 'persistentvolumeclaims')!;
 const CONFIGMAPS = findResource('', 'v1', 'configmaps')!;
 const SECRETS = findResource('', 'v1', 'secrets')!;
@@ -19,8 +22,9 @@ const SECRETS = findResource('', 'v1', 'secrets')!;
 export interface Mount {
   /** Path inside the container. */
   path: string;
-  /** Host directory standing in for it. */
+  /** Host directory (or file, for a subPath into a file) standing in for it. */
   hostPath: string;
+  readOnly: boolean;
 }
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -30,16 +34,24 @@ export class PodFilesystems {
 
   constructor(readonly root: string, private readonly store: ObjectStore) {
     this.unsubscribe = store.subscribe((ev) => {
-      if (ev.type !== 'DELETED') return;
+      if (ev.type !== 'DELETED' || ev.def !== PVCS) return;
       const { namespace, name } = ev.object.metadata;
-      if (ev.def === PODS) rmSync(this.podRoot(namespace ?? '', name ?? '', false), { recursive: true, force: true });
-      if (ev.def === PVCS) rmSync(this.pvcDir(namespace ?? '', name ?? '', false), { recursive: true, force: true });
+      rmSync(this.pvcDir(namespace ?? '', name ?? '', false), { recursive: true, force: true });
     });
   }
 
-  podRoot(ns: string, pod: string, create = true): string {
-    const dir = join(this.root, 'pods', safe(ns), safe(pod));
+  /** The pod's own directory (its containers' layers and emptyDirs). */
+  podDir(pod: Pod, create = true): string {
+    const m = pod.metadata;
+    const dir = join(this.root, 'pods', safe(m.namespace ?? 'default'), `${safe(m.name ?? '')}-${safe((m.uid ?? '').slice(0, 8))}`);
     if (create) mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  /** A container's private directory: its root filesystem layer and overlay work directories. */
+  containerDir(pod: Pod, container: string): string {
+    const dir = join(this.podDir(pod), 'containers', safe(container));
+    mkdirSync(dir, { recursive: true });
     return dir;
   }
 
@@ -49,52 +61,44 @@ export class PodFilesystems {
     return dir;
   }
 
-  /** The container's mounts, longest container path first (so nested mounts win). */
+  /** The container's volume mounts as host paths. */
   mounts(pod: Pod, containerName: string): Mount[] {
     const ns = pod.metadata.namespace ?? 'default';
-    const name = pod.metadata.name ?? '';
-    const root = this.podRoot(ns, name);
     const container = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((c) => c.name === containerName);
-    const out: Mount[] = [{ path: '/tmp', hostPath: join(root, 'tmp') }];
+    const out: Mount[] = [];
     for (const vm of container?.volumeMounts ?? []) {
       const vol = (pod.spec.volumes ?? []).find((v) => v.name === vm.name);
-      let base: string;
-      if (vol?.persistentVolumeClaim) base = this.pvcDir(ns, vol.persistentVolumeClaim.claimName);
-      else if (vol?.configMap) base = this.materialise(root, vol.name, this.store.get(CONFIGMAPS, ns, vol.configMap.name) as ConfigMap | undefined, false);
-      else if (vol?.secret) base = this.materialise(root, vol.name, this.store.get(SECRETS, ns, vol.secret.secretName) as Secret | undefined, true);
-      else base = join(root, '.volumes', safe(vm.name));
-      const hostPath = vm.subPath ? join(base, vm.subPath) : base;
-      out.push({ path: posix.normalize(vm.mountPath).replace(/\/$/, '') || '/', hostPath });
+      if (!vol) throw new Error(`volume "${vm.name}" not found in pod spec`);
+      const base = this.volumeDir(pod, ns, vol);
+      const hostPath = vm.subPath ? join(base, posix.normalize(vm.subPath).replace(/^(\.\.\/)+/, '')) : base;
+      if (vm.subPath && !vol.configMap && !vol.secret) mkdirSync(hostPath, { recursive: true });
+      out.push({ path: posix.normalize(vm.mountPath), hostPath, readOnly: Boolean(vm.readOnly || vol.persistentVolumeClaim?.readOnly || vol.configMap || vol.secret) });
     }
-    for (const m of out) mkdirSync(m.hostPath, { recursive: true });
-    return out.sort((a, b) => b.path.length - a.path.length);
+    return out;
   }
 
-  private materialise(root: string, volume: string, src: ConfigMap | Secret | undefined, base64: boolean): string {
-    const dir = join(root, '.volumes', safe(volume));
+  private volumeDir(pod: Pod, ns: string, vol: Volume): string {
+    if (vol.persistentVolumeClaim) return this.pvcDir(ns, vol.persistentVolumeClaim.claimName);
+    const dir = join(this.podDir(pod), 'volumes', safe(vol.name));
     mkdirSync(dir, { recursive: true });
-    for (const [k, v] of Object.entries(src?.data ?? {})) writeFileSync(join(dir, safe(k)), base64 ? Buffer.from(v, 'base64') : v);
+    if (vol.configMap) this.materialise(dir, this.store.get(CONFIGMAPS, ns, vol.configMap.name) as ConfigMap | undefined, false, vol.configMap.defaultMode);
+    if (vol.secret) this.materialise(dir, this.store.get(SECRETS, ns, vol.secret.secretName) as Secret | undefined, true, vol.secret.defaultMode);
     return dir;
   }
 
-  /** Host path for a container path (mount-aware; other paths resolve inside the pod root). */
-  resolve(pod: Pod, containerName: string, path: string): string {
-    const p = posix.normalize(path);
-    for (const m of this.mounts(pod, containerName)) {
-      if (p === m.path || p.startsWith(`${m.path}/`)) return join(m.hostPath, p.slice(m.path.length));
+  private materialise(dir: string, src: ConfigMap | Secret | undefined, base64: boolean, mode: unknown): void {
+    for (const [k, v] of Object.entries(src?.data ?? {})) {
+      const file = join(dir, safe(k));
+      writeFileSync(file, base64 ? Buffer.from(v, 'base64') : v);
+      chmodSync(file, typeof mode === 'number' ? mode : 0o644);
     }
-    return join(this.podRoot(pod.metadata.namespace ?? 'default', pod.metadata.name ?? ''), p);
+  }
+
+  removePod(pod: Pod): void {
+    rmSync(this.podDir(pod, false), { recursive: true, force: true });
   }
 
   close(): void {
     this.unsubscribe();
   }
-}
-
-/** Rewrites container mount paths inside argument strings to host paths, in one pass (no double rewriting). */
-export function rewriteArgs(args: string[], mounts: Mount[]): string[] {
-  if (mounts.length === 0) return args;
-  const escaped = mounts.map((m) => m.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const re = new RegExp(`(^|[\\s=:'"(])(${escaped.join('|')})(?=/|$|[\\s'";:)])`, 'g');
-  return args.map((a) => a.replace(re, (_all, pre: string, path: string) => `${pre}${mounts.find((m) => m.path === path)!.hostPath}`));
 }

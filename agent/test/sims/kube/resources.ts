@@ -80,6 +80,7 @@ export const RESOURCES: ResourceDef[] = [
   }),
   def({ group: '', version: 'v1', plural: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] }),
   def({ group: '', version: 'v1', plural: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true, fieldLabels: ['type'] }),
+  def({ group: '', version: 'v1', plural: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'] }),
   def({
     group: '', version: 'v1', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim',
     kind: 'PersistentVolumeClaim', namespaced: true, shortNames: ['pvc'], subresources: [status('PersistentVolumeClaim')],

@@ -44,8 +44,17 @@ const AGE: Column = { name: 'Age', type: 'string', description: 'CreationTimesta
 const col = (name: string, type = 'string', priority = 0): Column => ({ name, type, description: name, ...(priority ? { priority } : {}) });
 
 
+/** As kubectl's pod printer: init containers first (Init:N/M, Init:<reason>), then the containers' reasons. */
 function podStatus(o: R): string {
   if (o.metadata.deletionTimestamp) return 'Terminating';
+  const inits = (o.status?.initContainerStatuses ?? []) as R[];
+  for (let i = 0; i < inits.length; i++) {
+    const st = inits[i]?.state ?? {};
+    if (st.terminated?.exitCode === 0) continue;
+    if (st.terminated) return `Init:${st.terminated.reason ?? 'Error'}`;
+    if (st.waiting?.reason && st.waiting.reason !== 'PodInitializing') return `Init:${st.waiting.reason}`;
+    return `Init:${i}/${inits.length}`;
+  }
   for (const cs of (o.status?.containerStatuses ?? []) as R[]) {
     const reason = cs.state?.waiting?.reason ?? cs.state?.terminated?.reason;
     if (reason) return String(reason);

@@ -47,6 +47,10 @@ export interface Container {
   args?: string[];
   env?: Array<{ name: string; value?: string; [k: string]: unknown }>;
   volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string; readOnly?: boolean }>;
+  ports?: Array<{ name?: string; containerPort: number; protocol?: string }>;
+  readinessProbe?: Record<string, unknown>;
+  workingDir?: string;
+  securityContext?: { runAsUser?: number; runAsGroup?: number; [k: string]: unknown };
   [k: string]: unknown;
 }
 
@@ -54,8 +58,8 @@ export interface Volume {
   name: string;
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
   emptyDir?: Record<string, unknown>;
-  configMap?: { name: string; [k: string]: unknown };
-  secret?: { secretName: string; [k: string]: unknown };
+  configMap?: { name: string; defaultMode?: number; [k: string]: unknown };
+  secret?: { secretName: string; defaultMode?: number; [k: string]: unknown };
   [k: string]: unknown;
 }
 
@@ -64,6 +68,8 @@ export interface PodSpec {
   initContainers?: Container[];
   volumes?: Volume[];
   nodeName?: string;
+  hostname?: string;
+  restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   [k: string]: unknown;
 }
 
@@ -85,6 +91,7 @@ export interface Pod extends KubeObject {
     hostIP?: string;
     startTime?: string;
     containerStatuses?: Array<Record<string, unknown>>;
+    initContainerStatuses?: Array<Record<string, unknown>>;
     [k: string]: unknown;
   };
 }

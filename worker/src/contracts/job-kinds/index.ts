@@ -19,6 +19,7 @@ import { agentSelftest } from './agent-selftest';
 import { approvalSelftest } from './approval-selftest';
 import { canonicalJson } from './canonical-json';
 import { connectivityCheck } from './connectivity-check';
+import { plexToKubernetes, plexToKubernetesRollback } from './plex-to-kubernetes';
 import { StepIdempotency, type JobKindDef } from './define';
 import { nomadFailoverDrill } from './nomad-failover-drill';
 import { overseerrCleanup } from './overseerr-cleanup';
@@ -31,6 +32,7 @@ export * from './canonical-json';
 export * from './connectivity-check';
 export * from './agent-selftest';
 export * from './approval-selftest';
+export * from './plex-to-kubernetes';
 export * from './overseerr-shared';
 export * from './overseerr-to-nomad';
 export * from './overseerr-to-nomad-rollback';
@@ -38,7 +40,17 @@ export * from './overseerr-cleanup';
 export * from './nomad-failover-drill';
 
 /** Every kind this build knows, in the order the admin lists them. */
-export const JOB_KINDS = [connectivityCheck, agentSelftest, approvalSelftest, overseerrToNomad, overseerrToNomadRollback, overseerrCleanup, nomadFailoverDrill] as const;
+export const JOB_KINDS = [
+  connectivityCheck,
+  plexToKubernetes,
+  plexToKubernetesRollback,
+  overseerrToNomad,
+  overseerrToNomadRollback,
+  overseerrCleanup,
+  nomadFailoverDrill,
+  agentSelftest,
+  approvalSelftest,
+] as const;
 
 type AnyJobKind = (typeof JOB_KINDS)[number];
 export type JobKindName = AnyJobKind['kind'];

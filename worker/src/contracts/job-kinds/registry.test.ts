@@ -63,7 +63,17 @@ describe('job kinds registry', () => {
 
   it('describes kinds with JSON schema params', () => {
     const info = describeJobKinds();
-    expect(info.map((k) => k.kind)).toEqual(['connectivity-check', 'agent-selftest', 'approval-selftest', 'overseerr-to-nomad', 'overseerr-to-nomad-rollback', 'overseerr-cleanup', 'nomad-failover-drill']);
+    expect(info.map((k) => k.kind)).toEqual([
+      'connectivity-check',
+      'plex-to-kubernetes',
+      'plex-to-kubernetes-rollback',
+      'overseerr-to-nomad',
+      'overseerr-to-nomad-rollback',
+      'overseerr-cleanup',
+      'nomad-failover-drill',
+      'agent-selftest',
+      'approval-selftest',
+    ]);
     expect(info[0]?.paramsSchema.type).toBe('object');
   });
 });
