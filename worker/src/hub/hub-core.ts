@@ -11,6 +11,9 @@
  *   makes exactly one claim query.
  * - Who is parked: agents long-polling for work and requests waiting on a job channel (the
  *   heartbeat cancel channel, the admin's live log stream), woken by `pokeWork`/`pokeJob`.
+ * - The overview channel: the admin's live dashboard (and its nav badges) re-read Postgres only
+ *   when it moves. Every job poke moves it, and so do agents joining, leaving or coming back after
+ *   a silence, and `pokeOverview` (webhook deliveries, conflict decisions).
  */
 
 export type AgentWaitResult =
@@ -49,10 +52,21 @@ export interface HubApi {
   /** Arms the lease-expiry alarm for a running job (no-op where there are no alarms). */
   watchLease(expiresAtMs: number): Promise<void>;
   presence(): Promise<AgentPresence[]>;
+  /** The admin dashboard's channel (see the module comment): wait for a change, or say there was one. */
+  overviewWait(input: { sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }>;
+  pokeOverview(): Promise<void>;
 }
 
 /** Job ids never contain ':' (ResourceId), so view channels share the job maps without clashing. */
 const viewKey = (jobId: string) => `view:${jobId}`;
+/** The dashboard's channel key: ':' never occurs in a job id, so it cannot clash with one. */
+const OVERVIEW = ':overview';
+/**
+ * An agent whose previous long-poll is older than this is "coming back" and moves the overview
+ * (the admin's online window is 2 × the 25 s wait + 10 s = 60 s). Agents polling steadily never do,
+ * so an idle household with a dashboard open is not woken every 25 s per agent.
+ */
+export const AGENT_RETURN_GAP_MS = 60_000;
 
 interface Waiter {
   wake(): void;
@@ -75,7 +89,9 @@ export class HubCore {
     const agent = this.byToken.get(input.tokenHash);
     if (!agent) return { kind: 'unknown' };
     const { agentId } = agent;
+    const previous = this.lastSeen.get(agentId);
     this.lastSeen.set(agentId, this.now());
+    if (previous === undefined || this.now() - previous > AGENT_RETURN_GAP_MS) this.bump(OVERVIEW);
     if (this.isDirty(agentId)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen };
     if (input.timeoutMs > 0) await this.park(this.agentWaiters, agentId, input.timeoutMs);
     this.lastSeen.set(agentId, this.now());
@@ -91,6 +107,7 @@ export class HubCore {
     const copy = { agentId: agent.agentId, tokenHashes: [...agent.tokenHashes], tags: [...agent.tags] };
     this.agentsById.set(agent.agentId, copy);
     for (const h of copy.tokenHashes) this.byToken.set(h, copy);
+    this.bump(OVERVIEW);
   }
 
   async forgetAgent(agentId: string): Promise<void> {
@@ -99,6 +116,7 @@ export class HubCore {
     this.agentsById.delete(agentId);
     this.cleanAt.delete(agentId);
     this.wakeAll(this.agentWaiters, agentId);
+    this.bump(OVERVIEW);
   }
 
   async claimDone(input: { agentId: string; gen: number; found: boolean }): Promise<void> {
@@ -109,6 +127,7 @@ export class HubCore {
   async pokeWork(): Promise<void> {
     this.workGen++;
     for (const id of [...this.agentWaiters.keys()]) this.wakeAll(this.agentWaiters, id);
+    this.bump(OVERVIEW);
   }
 
   async jobWait(input: { jobId: string; sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }> {
@@ -118,6 +137,7 @@ export class HubCore {
   async pokeJob(jobId: string): Promise<void> {
     this.bump(jobId);
     this.bump(viewKey(jobId));
+    this.bump(OVERVIEW);
   }
 
   async jobViewWait(input: { jobId: string; sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }> {
@@ -126,6 +146,7 @@ export class HubCore {
 
   async pokeJobView(jobId: string): Promise<void> {
     this.bump(viewKey(jobId));
+    this.bump(OVERVIEW);
   }
 
   async watchLease(_expiresAtMs: number): Promise<void> {}
@@ -136,6 +157,14 @@ export class HubCore {
       lastSeenAt,
       waiting: (this.agentWaiters.get(agentId)?.size ?? 0) > 0,
     }));
+  }
+
+  async overviewWait(input: { sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }> {
+    return this.channelWait(OVERVIEW, input);
+  }
+
+  async pokeOverview(): Promise<void> {
+    this.bump(OVERVIEW);
   }
 
   /** Forget job channels nobody waits on, so a long-lived hub does not grow without bound. */
