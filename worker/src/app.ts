@@ -19,6 +19,8 @@ import { libraryRoutes } from './routes/library';
 import { plexMappingRoutes } from './routes/plex-mappings';
 import { jobsApiRoutes } from './routes/jobs-api';
 import { agentApiRoutes } from './routes/agent-api';
+import { overviewRoutes } from './routes/overview';
+import { posterRoutes } from './routes/posters';
 
 export const API_BODY_LIMIT = 1024 * 1024;
 
@@ -35,7 +37,9 @@ export function createApiRoutes() {
     .route('/plex', plexRoutes)
     .route('/', libraryRoutes)
     .route('/plex', plexMappingRoutes)
-    .route('/', jobsApiRoutes);
+    .route('/', jobsApiRoutes)
+    .route('/', overviewRoutes)
+    .route('/', posterRoutes);
 }
 
 export function createApp() {

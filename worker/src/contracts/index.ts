@@ -14,3 +14,5 @@ export * from './library';
 export * from './jobs';
 export * from './plex-matching';
 export * from './job-status';
+export * from './overview';
+export * from './posters';
