@@ -21,6 +21,7 @@ import { jobsApiRoutes } from './routes/jobs-api';
 import { agentApiRoutes } from './routes/agent-api';
 import { overviewRoutes } from './routes/overview';
 import { posterRoutes } from './routes/posters';
+import { statsRoutes } from './routes/stats';
 
 export const API_BODY_LIMIT = 1024 * 1024;
 
@@ -39,7 +40,8 @@ export function createApiRoutes() {
     .route('/plex', plexMappingRoutes)
     .route('/', jobsApiRoutes)
     .route('/', overviewRoutes)
-    .route('/', posterRoutes);
+    .route('/', posterRoutes)
+    .route('/', statsRoutes);
 }
 
 export function createApp() {

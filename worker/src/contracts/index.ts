@@ -16,3 +16,4 @@ export * from './plex-matching';
 export * from './job-status';
 export * from './overview';
 export * from './posters';
+export * from './stats';

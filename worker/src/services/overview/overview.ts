@@ -10,9 +10,10 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import type { AgentPresence } from '../../hub/hub-core';
 import type { Progress } from '../../contracts';
-import type { Badges, FirstRun, Overview, OverviewApproval, OverviewConflict, OverviewJob, RecentPlay, WebhookHealth } from '../../contracts/overview';
+import type { Badges, FirstRun, Overview, OverviewApproval, OverviewConflict, OverviewJob, WebhookHealth } from '../../contracts/overview';
 import { listAgents } from '../agents/list-agents';
-import { plexRef, posterUrl, tmdbRef } from '../posters/refs';
+import { plexRef, posterUrl } from '../posters/refs';
+import { listPlays } from '../stats/plays-list';
 import { PLAYBACK_EVENTS } from './now-playing';
 import { readNowPlaying } from './now-playing-query';
 
@@ -24,43 +25,6 @@ export async function readBadges(db: DbOrTx): Promise<Badges> {
     SELECT (SELECT count(*) FROM match_conflicts WHERE status = 'open') AS conflicts,
            (SELECT count(*) FROM jobs WHERE status = 'awaiting_approval') AS approvals`);
   return { conflicts: int(r.rows[0]?.conflicts), approvals: int(r.rows[0]?.approvals) };
-}
-
-async function recentPlays(db: DbOrTx, limit: number): Promise<RecentPlay[]> {
-  const r = await db.execute<Record<string, unknown>>(sql`
-    SELECT p.id, p.played_at, p.account_id, ta.title AS account_title, p.kind, p.source, p.show_id,
-           s.title AS show_title, s.tmdb_id AS show_tmdb, e.season, e.episode, e.title AS episode_title,
-           m.title AS movie_title, m.year AS movie_year, m.tmdb_id AS movie_tmdb, pm.server_uuid, pm.plex_rating_key
-      FROM plays p
-      LEFT JOIN episodes e ON e.id = p.episode_id
-      LEFT JOIN shows s ON s.id = p.show_id
-      LEFT JOIN movies m ON m.id = p.movie_id
-      LEFT JOIN tracker_accounts ta ON ta.account_id = p.account_id
-      LEFT JOIN LATERAL (
-        SELECT server_uuid, plex_rating_key FROM plex_mappings
-         WHERE plex_rating_key IS NOT NULL AND (show_id = p.show_id OR movie_id = p.movie_id) LIMIT 1) pm ON true
-     ORDER BY p.played_at DESC, p.id DESC
-     LIMIT ${limit}`);
-  return r.rows.map((x) => {
-    const movie = x.kind === 'movie';
-    return {
-      id: String(x.id),
-      playedAt: iso(x.played_at as string)!,
-      account: { id: x.account_id as string, title: (x.account_title as string | null) ?? null },
-      kind: movie ? 'movie' : 'episode',
-      title: ((movie ? x.movie_title : x.episode_title) as string | null) ?? null,
-      showId: (x.show_id as string | null) ?? null,
-      showTitle: (x.show_title as string | null) ?? null,
-      season: (x.season as number | null) ?? null,
-      episode: (x.episode as number | null) ?? null,
-      year: movie ? ((x.movie_year as number | null) ?? null) : null,
-      source: x.source as RecentPlay['source'],
-      posterUrl: posterUrl({
-        tmdb: tmdbRef(movie ? 'movie' : 'tv', (movie ? x.movie_tmdb : x.show_tmdb) as string | null),
-        plex: plexRef(x.server_uuid as string | null, x.plex_rating_key as string | null),
-      }),
-    };
-  });
 }
 
 async function webhookHealth(db: DbOrTx): Promise<WebhookHealth> {
@@ -168,7 +132,7 @@ export async function readOverview(db: DbOrTx, opts: OverviewOptions): Promise<O
   const now = opts.now ?? new Date();
   const [playing, plays, webhooks, conflicts, jobs, agents, checklist, badges] = await Promise.all([
     readNowPlaying(db, now),
-    recentPlays(db, 8),
+    listPlays(db, { limit: 8 }),
     webhookHealth(db),
     openConflicts(db, 5),
     activeJobs(db),
@@ -185,7 +149,7 @@ export async function readOverview(db: DbOrTx, opts: OverviewOptions): Promise<O
   return {
     generatedAt: now.toISOString(),
     nowPlaying: playing.items,
-    recentPlays: plays,
+    recentPlays: plays.items,
     webhooks,
     conflicts,
     approvals: jobs.approvals,
