@@ -74,7 +74,8 @@ export async function readNowPlaying(db: DbOrTx, now: Date): Promise<{ items: No
          LIMIT 1) mp ON true
      WHERE l.event <> 'media.stop'`);
   const latest = result.rows.map((r) => ({ ...r, receivedAt: new Date(r.received_at), viewOffsetMs: ms(r.view_offset), durationMs: ms(r.duration), sessionKey: r.session_key }) satisfies SessionEvent & Row);
-  const live = liveSessions(latest, now);
+  // Rows stay put: by account name, then player (see liveSessions).
+  const live = liveSessions(latest, now, (s) => `${(s.account_title ?? s.account_id ?? '').toLowerCase()}\u0000${(s.player_title ?? '').toLowerCase()}`);
   const items = live.map((s): NowPlayingItem => {
     const owner = plexPosterOwner({ type: s.media_type ?? undefined, ratingKey: s.rating_key ?? undefined, parentRatingKey: s.parent_key ?? undefined, grandparentRatingKey: s.grandparent_key ?? undefined });
     return {

@@ -68,7 +68,7 @@ describe('sessionState', () => {
 });
 
 describe('liveSessions', () => {
-  it('keeps the live ones, playing first, newest first, and tells the next expiry', () => {
+  it('keeps the live ones in a stable order, and tells the next expiry', () => {
     const now = at(20 * MIN);
     const list = liveSessions(
       [
@@ -81,6 +81,9 @@ describe('liveSessions', () => {
       now,
     );
     expect(list.map((s) => s.sessionKey)).toEqual(['new-play', 'old-play', 'paused']);
+    // Pausing or resuming does not move a row; the order comes from `order`, not the state.
+    const byOrder = liveSessions([ev('media.play', { sessionKey: 'b' }), ev('media.pause', { sessionKey: 'a' })], at(MIN), (e) => (e.sessionKey === 'a' ? 'zed' : 'amy'));
+    expect(byOrder.map((s) => s.sessionKey)).toEqual(['b', 'a']);
     expect(nextExpiry(list)).toEqual(at(MIN + 35 * MIN + PLAYING_GRACE_MS));
     expect(nextExpiry([])).toBeNull();
   });

@@ -76,14 +76,18 @@ export function sessionState(e: SessionEvent, now: Date): SessionState | null {
   return { state, positionMs: position, expiresAt: new Date(expires) };
 }
 
-/** The sessions still live at `now`, each with its state, playing before paused, newest first. */
-export function liveSessions<T extends SessionEvent>(latest: readonly T[], now: Date): Array<T & SessionState> {
+/**
+ * The sessions still live at `now`, each with its state, in a stable order (by `order`, e.g.
+ * account then player): a pause, a resume or another session starting never reshuffles a live
+ * view, so nobody's row jumps while they look at it.
+ */
+export function liveSessions<T extends SessionEvent>(latest: readonly T[], now: Date, order: (e: T) => string = (e) => e.sessionKey): Array<T & SessionState> {
   const out: Array<T & SessionState> = [];
   for (const e of latest) {
     const s = sessionState(e, now);
     if (s) out.push({ ...e, ...s });
   }
-  return out.sort((a, b) => (a.state === b.state ? b.receivedAt.getTime() - a.receivedAt.getTime() : a.state === 'playing' ? -1 : 1));
+  return out.sort((a, b) => order(a).localeCompare(order(b)) || a.sessionKey.localeCompare(b.sessionKey));
 }
 
 /** The earliest moment one of these sessions expires: when a live view has to look again. */
