@@ -104,7 +104,7 @@ export function ActivityPage() {
               </span>
             ),
           },
-          { header: 'Action', cell: (e) => e.error ? <span class="error small">{e.error}</span> : (e.action ?? <span class="muted">—</span>) },
+          { header: 'Action', phone: 'inline', cell: (e) => e.error ? <span class="error small">{e.error}</span> : (e.action ?? <span class="muted">—</span>) },
           { header: 'Time', class: 'num', phone: 'hide', cell: (e) => (e.processingMs !== null ? `${e.processingMs} ms` : '—') },
           {
             header: 'Details',
