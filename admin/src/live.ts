@@ -15,11 +15,13 @@ export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 
 export interface LiveState {
   overview: Overview | null;
+  /** When (this browser's clock) the overview arrived: positions move on from here, whatever the server's clock says. */
+  overviewAt: number;
   badges: Badges | null;
   status: LiveStatus;
 }
 
-let state: LiveState = { overview: null, badges: null, status: 'connecting' };
+let state: LiveState = { overview: null, overviewAt: 0, badges: null, status: 'connecting' };
 const listeners = new Set<(s: LiveState) => void>();
 let source: EventSource | null = null;
 let scope: LiveScope | null = null;
@@ -42,7 +44,7 @@ function open(): void {
   };
   es.addEventListener('overview', (ev) => {
     const overview = JSON.parse((ev as MessageEvent<string>).data) as Overview;
-    set({ overview, badges: overview.badges });
+    set({ overview, overviewAt: Date.now(), badges: overview.badges });
   });
   es.addEventListener('badges', (ev) => set({ badges: JSON.parse((ev as MessageEvent<string>).data) as Badges }));
   es.onerror = () => {
@@ -67,7 +69,12 @@ export function useLiveFeed(want: LiveScope | null): LiveState {
   const [s, setS] = useState(state);
   useEffect(() => {
     listeners.add(setS);
-    return () => void listeners.delete(setS);
+    return () => {
+      listeners.delete(setS);
+      // The owner (the signed-in layout) is gone, e.g. after signing out: no stream without it.
+      close();
+      scope = null;
+    };
   }, []);
   useEffect(() => {
     if (want === scope && (source || want === null)) return;

@@ -52,7 +52,7 @@ function SystemCard({ principal }: { principal: Principal }) {
 }
 
 export function HomePage({ principal }: { principal: Principal }) {
-  const { overview: o, status } = useLive();
+  const { overview: o, overviewAt, status } = useLive();
   return (
     <section>
       <div class="page-head">
@@ -62,7 +62,7 @@ export function HomePage({ principal }: { principal: Principal }) {
         </span>
       </div>
       {o && !allDone(o.firstRun) && <FirstRunChecklist state={o.firstRun} />}
-      {o ? <NowPlaying items={o.nowPlaying} /> : <div class="card skeleton now-playing" aria-hidden="true" />}
+      {o ? <NowPlaying items={o.nowPlaying} arrivedAt={overviewAt} /> : <div class="card skeleton now-playing" aria-hidden="true" />}
       <div class="grid overview-grid" aria-busy={o ? 'false' : 'true'}>
         {o ? (
           <>

@@ -3,7 +3,8 @@
  * Now playing: one row per session (account + player) with the poster, what it is, who watches
  * where, playing or paused, and the position. The server sends the position at `asOf`; while a
  * session plays, the bar moves on with the clock here (capped at the duration), so it needs no
- * more requests. Sessions vanish when the server's staleness rule drops them.
+ * more requests (from when the answer arrived here, so a skewed clock does not matter). Sessions
+ * vanish when the server's staleness rule drops them.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { NowPlayingItem } from '../../../../worker/src/contracts';
@@ -31,18 +32,19 @@ function useSecondTicker(active: boolean): number {
   return now;
 }
 
-export function positionAt(item: NowPlayingItem, now: number): number | null {
+/** Where a session is at `now`, given that its `positionMs` was current when the answer arrived (`arrivedAt`). */
+export function positionAt(item: NowPlayingItem, now: number, arrivedAt: number): number | null {
   if (item.positionMs === null) return null;
-  const moved = item.state === 'playing' ? Math.max(0, now - Date.parse(item.asOf)) : 0;
+  const moved = item.state === 'playing' ? Math.max(0, now - arrivedAt) : 0;
   const pos = item.positionMs + moved;
   return item.durationMs !== null ? Math.min(pos, item.durationMs) : pos;
 }
 
-function Session({ item, now }: { item: NowPlayingItem; now: number }) {
+function Session({ item, now, arrivedAt }: { item: NowPlayingItem; now: number; arrivedAt: number }) {
   const episode = item.mediaType === 'episode';
   const heading = episode ? (item.showTitle ?? item.title ?? 'Unknown show') : (item.title ?? 'Unknown');
   const sub = episode ? [episodeCode(item.season, item.episode), item.title].filter(Boolean).join(' · ') : item.year ? String(item.year) : '';
-  const pos = positionAt(item, now);
+  const pos = positionAt(item, now, arrivedAt);
   const ratio = pos !== null && item.durationMs ? pos / item.durationMs : null;
   const who = item.account.title ?? (item.account.id ? `Plex account ${item.account.id}` : 'Unknown account');
   return (
@@ -78,7 +80,7 @@ function Session({ item, now }: { item: NowPlayingItem; now: number }) {
   );
 }
 
-export function NowPlaying({ items }: { items: NowPlayingItem[] }) {
+export function NowPlaying({ items, arrivedAt }: { items: NowPlayingItem[]; arrivedAt: number }) {
   const now = useSecondTicker(items.some((i) => i.state === 'playing'));
   return (
     <section class="card now-playing" aria-labelledby="now-playing-title" data-testid="now-playing">
@@ -90,7 +92,7 @@ export function NowPlaying({ items }: { items: NowPlayingItem[] }) {
       ) : (
         <ul class="sessions">
           {items.map((i) => (
-            <Session key={i.sessionKey} item={i} now={now} />
+            <Session key={i.sessionKey} item={i} now={now} arrivedAt={arrivedAt} />
           ))}
         </ul>
       )}
