@@ -52,7 +52,8 @@ describe('the overview', () => {
 
     const o = await overview();
     expect(o.nowPlaying).toHaveLength(2);
-    const [owner, kidNow] = o.nowPlaying;
+    // Rows keep a stable order (by account name, then player): kid before owner.
+    const [kidNow, owner] = o.nowPlaying;
     expect(owner).toMatchObject({
       state: 'playing',
       account: { id: '1', title: 'owner' },
@@ -69,6 +70,7 @@ describe('the overview', () => {
     expect(owner.positionMs).toBeGreaterThanOrEqual(120_000);
     expect(owner.positionMs).toBeLessThan(120_000 + 60_000);
     expect(kidNow).toMatchObject({ state: 'paused', account: { id: '24680135', title: 'kid' }, player: { title: 'Pixel 8', local: false }, episode: 2, positionMs: 600_000 });
+    expect(o.nowPlaying.map((n: { account: { title: string } }) => n.account.title)).toEqual(['kid', 'owner']);
     expect(Date.parse(o.refreshAt)).toBe(Math.min(Date.parse(owner.expiresAt), Date.parse(kidNow.expiresAt)));
     expect(o.firstRun).toMatchObject({ webhookReceived: true, playbackSeen: true });
     expect(o.webhooks.received24h).toBe(5);

@@ -28,6 +28,18 @@ async function open(scope: 'overview' | 'badges'): Promise<SseReader> {
 
 type O = { agents: { online: number; total: number; items: Array<{ name: string; online: boolean }> }; runningJobs: Array<{ id: string; progress: { done?: number; message?: string } | null; stepTitle: string | null; agentName: string | null }>; approvals: Array<{ jobId: string; stepIndex: number; stepTitle: string }>; badges: { approvals: number }; firstRun: { agentEnrolled: boolean } };
 
+describe('stats in workerd', () => {
+  it("knows IANA time zones in the production runtime (Intl there, AT TIME ZONE in Postgres)", async () => {
+    const ok = await h.admin('/stats?days=30&tz=Pacific%2FAuckland');
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ timeZone: 'Pacific/Auckland', days: 30 });
+    expect(ok.body.perDay).toHaveLength(30);
+    const bad = await h.admin('/stats?tz=Mars%2FOlympus');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues[0].path).toBe('tz');
+  });
+});
+
 describe('the live overview in workerd', () => {
   it('pushes agents, running jobs with progress, approvals and badges as they change', async () => {
     const overview = await open('overview');
