@@ -4,7 +4,7 @@ import { useEffect } from 'preact/hooks';
 import type { Principal } from '../../worker/src/contracts';
 import { useSession } from './session';
 import { navigate, usePath } from './router';
-import { Layout, type NavItem } from './layout';
+import { Layout, isCurrent, type NavItem } from './layout';
 import { SignInPage } from './pages/sign-in';
 import { HomePage } from './pages/home';
 import { JobsPage } from './pages/jobs';
@@ -14,6 +14,10 @@ import { SettingsPage } from './pages/settings';
 import { ConflictsPage } from './pages/conflicts';
 import { MappingsPage } from './pages/mappings';
 import { LibraryPage } from './pages/library';
+import { lazyPage } from './lazy';
+
+// The graphs are their own chunk: the first load does not carry them.
+const StatsPage = lazyPage<PageProps>(() => import('./pages/stats').then((m) => m.StatsPage));
 
 interface PageProps {
   principal: Principal;
@@ -24,10 +28,11 @@ interface PageProps {
 const pages: Array<NavItem & { component: FunctionComponent<PageProps> }> = [
   { path: '/', label: 'Overview', component: HomePage },
   { path: '/library', label: 'Library', component: LibraryPage },
+  { path: '/stats', label: 'Stats', component: StatsPage },
   { path: '/activity', label: 'Activity', component: ActivityPage },
-  { path: '/conflicts', label: 'Conflicts', component: ConflictsPage },
+  { path: '/conflicts', label: 'Conflicts', component: ConflictsPage, badge: 'conflicts' },
   { path: '/mappings', label: 'Mappings', component: MappingsPage },
-  { path: '/jobs', label: 'Jobs', component: JobsPage },
+  { path: '/jobs', label: 'Jobs', component: JobsPage, badge: 'approvals' },
   { path: '/agents', label: 'Agents', component: AgentsPage },
   { path: '/settings', label: 'Settings', component: SettingsPage },
 ];
@@ -55,7 +60,7 @@ export function App() {
   if (path === '/sign-in' || session.status === 'signed-out') return <SignInPage />;
   if (session.status === 'loading') return <p class="loading">Loading…</p>;
 
-  const page = pages.filter((p) => (p.path === '/' ? path === '/' : path === p.path || path.startsWith(`${p.path}/`)))[0];
+  const page = pages.find((p) => isCurrent(p.path, path));
   const Page = page?.component ?? NotFound;
   return (
     <Layout principal={session.principal} nav={pages} path={path}>

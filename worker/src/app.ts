@@ -19,6 +19,9 @@ import { libraryRoutes } from './routes/library';
 import { plexMappingRoutes } from './routes/plex-mappings';
 import { jobsApiRoutes } from './routes/jobs-api';
 import { agentApiRoutes } from './routes/agent-api';
+import { overviewRoutes } from './routes/overview';
+import { posterRoutes } from './routes/posters';
+import { statsRoutes } from './routes/stats';
 
 export const API_BODY_LIMIT = 1024 * 1024;
 
@@ -35,7 +38,10 @@ export function createApiRoutes() {
     .route('/plex', plexRoutes)
     .route('/', libraryRoutes)
     .route('/plex', plexMappingRoutes)
-    .route('/', jobsApiRoutes);
+    .route('/', jobsApiRoutes)
+    .route('/', overviewRoutes)
+    .route('/', posterRoutes)
+    .route('/', statsRoutes);
 }
 
 export function createApp() {

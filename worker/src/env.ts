@@ -35,6 +35,8 @@ export interface Bindings {
   HUB_ALARM_GRACE_MS?: string;
   ENVIRONMENT?: string;
   ASSETS?: Fetcher;
+  /** Posters: the first JPEG Plex attaches per item, and TMDB posters once fetched (R2; never Postgres). */
+  POSTERS?: R2Bucket;
   HUB?: DurableObjectNamespace;
 }
 

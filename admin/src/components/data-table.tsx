@@ -1,7 +1,11 @@
 /**
  * @module
  * A plain accessible table for lists, with a caption for screen readers, an empty state, and
- * the "Load more" footer for cursor pagination (see usePaged).
+ * the "Load more" footer for cursor pagination (see usePaged). On a phone (≤ 640 px) each row
+ * becomes a card: cells stack with their column name beside them (`data-label`), the column marked
+ * `phone: 'primary'` leads the card as its title, `phone: 'inline'` cells share one line without
+ * their names (short facts: a status, a time), and `phone: 'hide'` drops detail that only fits a
+ * wide screen.
  */
 import type { ComponentChildren } from 'preact';
 import { EmptyState } from './empty-state';
@@ -12,6 +16,14 @@ export interface Column<T> {
   header: string;
   cell: (row: T) => ComponentChildren;
   class?: string;
+  /** How the column behaves when rows become cards on a phone. */
+  phone?: 'primary' | 'hide' | 'no-label' | 'inline';
+}
+
+const PHONE_CLASS = { primary: 'primary', hide: 'hide-sm', 'no-label': 'no-label', inline: 'inline-sm' } as const;
+
+function cellClass<T>(c: Column<T>): string | undefined {
+  return [c.class, c.phone && PHONE_CLASS[c.phone]].filter(Boolean).join(' ') || undefined;
 }
 
 export function DataTable<T>({
@@ -34,7 +46,7 @@ export function DataTable<T>({
   if (rows.length === 0) return loading ? null : <>{empty}</>;
   return (
     <div class="table-wrap">
-      <table data-testid={testId} aria-busy={loading ? 'true' : 'false'}>
+      <table class="cards" data-testid={testId} aria-busy={loading ? 'true' : 'false'}>
         <caption class="sr-only">{caption}</caption>
         <thead>
           <tr>
@@ -49,8 +61,8 @@ export function DataTable<T>({
           {rows.map((r) => (
             <tr key={rowKey(r)} data-row-id={rowKey(r)}>
               {columns.map((c) => (
-                <td key={c.header} class={c.class}>
-                  {c.cell(r)}
+                <td key={c.header} class={cellClass(c)} data-label={c.header}>
+                  <div class="cell">{c.cell(r)}</div>
                 </td>
               ))}
             </tr>

@@ -46,3 +46,8 @@ export function formatPercent(ratio: number | null | undefined, digits = 0): str
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** (1, 2) → "S01E02"; empty when either is unknown. */
+export function episodeCode(season: number | null | undefined, episode: number | null | undefined): string {
+  return season === null || season === undefined || episode === null || episode === undefined ? '' : `S${String(season).padStart(2, '0')}E${String(episode).padStart(2, '0')}`;
+}

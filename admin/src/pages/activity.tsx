@@ -16,6 +16,7 @@ import { Drawer } from '../components/drawer';
 import { JsonView } from '../components/json-view';
 import { PlexStatsPanel } from '../components/plex-stats';
 import { absoluteTime } from '../components/format';
+import { Poster } from '../components/poster';
 
 const STATUSES: WebhookStatus[] = ['pending', 'processed', 'ignored', 'duplicate', 'waiting', 'failed'];
 const EVENTS = ['media.play', 'media.pause', 'media.resume', 'media.stop', 'media.scrobble', 'media.rate', 'library.new', 'library.on.deck', 'admin.database.backup', 'device.new'];
@@ -89,15 +90,25 @@ export function ActivityPage() {
         emptyHint={!status && !event && <>Add the webhook URL from <a href="/settings">Settings</a> to Plex, then play something.</>}
         rowKey={(e) => e.id}
         columns={[
-          { header: 'Received', cell: (e) => <RelativeTime iso={e.receivedAt} /> },
-          { header: 'Event', cell: (e) => <code class="small">{e.event}</code> },
-          { header: 'Status', cell: (e) => <StatusBadge status={e.status} /> },
-          { header: 'Account', cell: (e) => e.account.title ?? e.account.id ?? '—' },
-          { header: 'Item', cell: itemLabel },
-          { header: 'Action', cell: (e) => e.error ? <span class="error small">{e.error}</span> : (e.action ?? <span class="muted">—</span>) },
-          { header: 'Time', class: 'num', cell: (e) => (e.processingMs !== null ? `${e.processingMs} ms` : '—') },
+          { header: 'Received', phone: 'inline', cell: (e) => <RelativeTime iso={e.receivedAt} /> },
+          { header: 'Event', phone: 'inline', cell: (e) => <code class="small">{e.event}</code> },
+          { header: 'Status', phone: 'inline', cell: (e) => <StatusBadge status={e.status} /> },
+          { header: 'Account', phone: 'inline', cell: (e) => e.account.title ?? e.account.id ?? '—' },
+          {
+            header: 'Item',
+            phone: 'primary',
+            cell: (e) => (
+              <span class="with-poster">
+                <Poster url={e.posterUrl} title={e.showTitle ?? e.title} size="xs" />
+                <span>{itemLabel(e)}</span>
+              </span>
+            ),
+          },
+          { header: 'Action', phone: 'inline', cell: (e) => e.error ? <span class="error small">{e.error}</span> : (e.action ?? <span class="muted">—</span>) },
+          { header: 'Time', class: 'num', phone: 'hide', cell: (e) => (e.processingMs !== null ? `${e.processingMs} ms` : '—') },
           {
             header: 'Details',
+            phone: 'inline',
             cell: (e) => (
               <button type="button" class="secondary small-btn" onClick={() => setOpenId(e.id)} aria-label={`Details of ${e.event} at ${absoluteTime(e.receivedAt)}`}>
                 Details

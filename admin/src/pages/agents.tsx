@@ -87,6 +87,7 @@ export function AgentsPage() {
           columns={[
             {
               header: 'Agent',
+              phone: 'primary',
               cell: (a) => (
                 <>
                   <strong>{a.name}</strong>
@@ -94,13 +95,14 @@ export function AgentsPage() {
                 </>
               ),
             },
-            { header: 'State', cell: (a) => (a.revokedAt ? <StatusBadge status="revoked" /> : <StatusBadge status={a.online ? 'online' : 'offline'} />) },
+            { header: 'State', phone: 'inline', cell: (a) => (a.revokedAt ? <StatusBadge status="revoked" /> : <StatusBadge status={a.online ? 'online' : 'offline'} />) },
             { header: 'Version', cell: (a) => <code class="small">{a.version}</code> },
             { header: 'Tags', cell: (a) => (a.tags.length ? a.tags.join(', ') : <span class="muted">none</span>) },
             { header: 'Last seen', cell: (a) => <RelativeTime iso={a.lastSeenAt} fallback="never" /> },
             { header: 'Current job', cell: (a) => (a.currentJobId ? <a href={`/jobs/${a.currentJobId}`}>{a.currentJobId}</a> : <span class="muted">idle</span>) },
             {
               header: 'Actions',
+              phone: 'no-label',
               cell: (a) =>
                 a.revokedAt ? (
                   <span class="small muted">

@@ -16,6 +16,7 @@ import { RelativeTime } from '../components/relative-time';
 import { ConfirmButton } from '../components/confirm-button';
 import { Field, issueMap } from '../components/fields';
 import { formatPercent } from '../components/format';
+import { Poster } from '../components/poster';
 
 type Filter = 'open' | 'resolved' | 'all';
 
@@ -121,13 +122,16 @@ function ConflictCard({ conflict: c, onResolved }: { conflict: MatchConflict; on
   return (
     <article class="card conflict" aria-labelledby={titleId} data-testid={`conflict-${c.id}`}>
       <div class="page-head">
-        <h2 id={titleId}>
-          {c.plexTitle ?? c.plexGuid} {c.plexYear && <span class="muted">({c.plexYear})</span>} <span class="muted small">{c.kind}</span>
-        </h2>
+        <span class="with-poster">
+          <Poster url={c.posterUrl} title={c.plexTitle} size="md" />
+          <h2 id={titleId}>
+            {c.plexTitle ?? c.plexGuid} {c.plexYear && <span class="muted">({c.plexYear})</span>} <span class="muted small">{c.kind}</span>
+          </h2>
+        </span>
         <StatusBadge status={c.status} />
       </div>
       <p class="small muted">
-        {c.reason} · <code>{c.plexGuid}</code>
+        {c.reason} · <code class="wrap">{c.plexGuid}</code>
         {c.serverUuid && (
           <>
             {' '}
@@ -150,7 +154,7 @@ function ConflictCard({ conflict: c, onResolved }: { conflict: MatchConflict; on
       {open && (
         <fieldset disabled={busy}>
           <legend>Candidates, best first</legend>
-          <table>
+          <table class="cards candidates">
             <caption class="sr-only">Candidates for {c.plexTitle}</caption>
             <thead>
               <tr>
@@ -167,27 +171,35 @@ function ConflictCard({ conflict: c, onResolved }: { conflict: MatchConflict; on
                 const key = candidateKey(cand, i);
                 const id = `${c.id}-${key}`;
                 return (
-                  <tr key={key}>
-                    <td>
+                  <tr key={key} data-testid="candidate">
+                    <td class="no-label choose">
                       <input type="radio" id={id} name={`cand-${c.id}`} checked={choice === key} onChange={() => setChoice(key)} aria-label={`${cand.title} (${cand.year ?? 'no year'})`} />
                     </td>
-                    <td>
-                      <label for={id} class="plain">
-                        {cand.title}
+                    <td class="primary" data-label="Title">
+                      <label for={id} class="plain with-poster">
+                        <Poster url={cand.posterUrl} title={cand.title} size="sm" />
+                        <span>
+                          {cand.title}
+                          <span class="cand-year muted"> ({cand.year ?? 'no year'})</span>
+                        </span>
                       </label>
                     </td>
-                    <td>{cand.year ?? '—'}</td>
-                    <td class="num">{formatPercent(cand.score)}</td>
-                    <td>{cand.method}</td>
-                    <td>{cand.tmdbId ?? '—'}</td>
+                    <td data-label="Year" class="hide-sm">
+                      {cand.year ?? '—'}
+                    </td>
+                    <td class="num" data-label="Score">
+                      {formatPercent(cand.score)}
+                    </td>
+                    <td data-label="Method">{cand.method}</td>
+                    <td data-label="TMDB">{cand.tmdbId ?? '—'}</td>
                   </tr>
                 );
               })}
               <tr>
-                <td>
+                <td class="no-label choose">
                   <input type="radio" id={`${c.id}-other`} name={`cand-${c.id}`} checked={choice === 'other'} onChange={() => setChoice('other')} aria-label="Choose another TMDB id" />
                 </td>
-                <td colSpan={5}>
+                <td colSpan={5} class="no-label">
                   <Field id={`${c.id}-tmdb`} label="Another TMDB id" error={issues.tmdbId}>
                     <input
                       id={`${c.id}-tmdb`}

@@ -64,12 +64,12 @@ function JobList() {
         }
         rowKey={(j) => j.id}
         columns={[
-          { header: 'Job', cell: (j) => <a href={`/jobs/${j.id}`}>{j.kind}</a> },
-          { header: 'Status', cell: (j) => <StatusBadge status={j.status} /> },
+          { header: 'Job', phone: 'primary', cell: (j) => <a href={`/jobs/${j.id}`}>{j.kind}</a> },
+          { header: 'Status', phone: 'inline', cell: (j) => <StatusBadge status={j.status} /> },
           { header: 'Tags', cell: (j) => (j.tags.length ? j.tags.join(', ') : <span class="muted">any agent</span>) },
           { header: 'Created', cell: (j) => <RelativeTime iso={j.createdAt} /> },
           { header: 'Duration', cell: (j) => elapsed(j.startedAt, j.finishedAt) },
-          { header: 'Id', cell: (j) => <code class="small">{j.id}</code> },
+          { header: 'Id', phone: 'hide', cell: (j) => <code class="small">{j.id}</code> },
         ]}
       />
     </section>

@@ -13,6 +13,7 @@ import { PagedTable } from '../components/data-table';
 import { ShowTotalsView } from '../components/show-progress';
 import { RelativeTime } from '../components/relative-time';
 import { StatusBadge } from '../components/status-badge';
+import { Poster } from '../components/poster';
 import { ShowDetailPage } from './show-detail';
 
 type Tab = 'shows' | 'movies';
@@ -80,16 +81,20 @@ function Shows({ query }: { query: string }) {
       columns={[
         {
           header: 'Show',
+          phone: 'primary',
           cell: (s) => (
-            <>
-              <a href={`/library/shows/${s.id}`}>{s.title}</a> {s.year && <span class="muted">({s.year})</span>}
-              <div class="small muted">{s.tmdbId ? `TMDB ${s.tmdbId}` : s.tvdbId ? `TVDB ${s.tvdbId}` : 'no external id'}</div>
-            </>
+            <span class="with-poster">
+              <Poster url={s.posterUrl} title={s.title} size="sm" />
+              <div>
+                <a href={`/library/shows/${s.id}`}>{s.title}</a> {s.year && <span class="muted">({s.year})</span>}
+                <div class="small muted">{s.tmdbId ? `TMDB ${s.tmdbId}` : s.tvdbId ? `TVDB ${s.tvdbId}` : 'no external id'}</div>
+              </div>
+            </span>
           ),
         },
         { header: 'Status', cell: (s) => (s.status ? <StatusBadge status={s.status.toLowerCase()} label={s.status} /> : '—') },
         { header: 'Episodes', class: 'num', cell: (s) => s.totalEpisodes ?? '—' },
-        { header: 'Progress by account', cell: (s) => <ShowTotalsView totals={s.totals} knownEpisodes={s.knownEpisodes} compact /> },
+        { header: 'Progress by account', phone: 'no-label', cell: (s) => <ShowTotalsView totals={s.totals} knownEpisodes={s.knownEpisodes} compact /> },
       ]}
     />
   );
@@ -110,14 +115,18 @@ function Movies({ query }: { query: string }) {
       columns={[
         {
           header: 'Movie',
+          phone: 'primary',
           cell: (m) => (
-            <>
-              <strong>{m.title}</strong> {m.year && <span class="muted">({m.year})</span>}
-              <div class="small muted">
-                {m.tmdbId ? `TMDB ${m.tmdbId}` : m.imdbId ?? ''}
-                {m.runtimeMinutes ? ` · ${m.runtimeMinutes} min` : ''}
+            <span class="with-poster">
+              <Poster url={m.posterUrl} title={m.title} size="sm" />
+              <div>
+                <strong>{m.title}</strong> {m.year && <span class="muted">({m.year})</span>}
+                <div class="small muted">
+                  {m.tmdbId ? `TMDB ${m.tmdbId}` : m.imdbId ?? ''}
+                  {m.runtimeMinutes ? ` · ${m.runtimeMinutes} min` : ''}
+                </div>
               </div>
-            </>
+            </span>
           ),
         },
         {

@@ -74,11 +74,12 @@ export function MappingsPage() {
         columns={[
           {
             header: 'Plex item',
+            phone: 'primary',
             cell: (m) => (
               <>
                 <strong>{m.plexTitle ?? '—'}</strong> {m.plexYear && <span class="muted">({m.plexYear})</span>}
                 <div class="small muted">
-                  {m.kind} · <code>{m.plexGuid}</code>
+                  {m.kind} · <code class="wrap">{m.plexGuid}</code>
                 </div>
               </>
             ),
@@ -104,9 +105,9 @@ export function MappingsPage() {
               ),
           },
           { header: 'Match', cell: (m) => (m.method ? `${formatPercent(m.confidence)} · ${m.method}` : '—') },
-          { header: 'Decided', cell: (m) => (m.decidedAt ? <><RelativeTime iso={m.decidedAt} /> <span class="small muted">by {m.decidedBy}</span></> : <span class="muted">auto</span>) },
+          { header: 'Decided', phone: 'hide', cell: (m) => (m.decidedAt ? <><RelativeTime iso={m.decidedAt} /> <span class="small muted">by {m.decidedBy}</span></> : <span class="muted">auto</span>) },
           { header: 'Sync', cell: (m) => <StatusBadge status={m.syncEnabled ? 'online' : 'disabled'} label={m.syncEnabled ? 'on' : 'off'} /> },
-          { header: 'Actions', cell: (m) => <MappingActions mapping={m} run={run} /> },
+          { header: 'Actions', phone: 'no-label', cell: (m) => <MappingActions mapping={m} run={run} /> },
         ]}
       />
     </section>

@@ -13,6 +13,7 @@ import { ShowTotalsView, accountName } from '../components/show-progress';
 import { RelativeTime } from '../components/relative-time';
 import { absoluteTime } from '../components/format';
 import { issueMap } from '../components/fields';
+import { Poster } from '../components/poster';
 
 function code(e: Pick<EpisodeView, 'season' | 'episode'>): string {
   return `S${String(e.season).padStart(2, '0')}E${String(e.episode).padStart(2, '0')}`;
@@ -75,12 +76,17 @@ function ShowView({ show: s, reload, patch }: { show: ShowDetail; reload: () => 
 
   return (
     <>
-      <h1>
-        {s.title} {s.year && <span class="muted">({s.year})</span>}
-      </h1>
-      <p class="small muted">
-        {[s.status, s.tmdbId && `TMDB ${s.tmdbId}`, s.tvdbId && `TVDB ${s.tvdbId}`, s.imdbId, s.totalEpisodes && `${s.totalEpisodes} episodes`].filter(Boolean).join(' · ')}
-      </p>
+      <div class="show-head">
+        <Poster url={s.posterUrl} title={s.title} size="lg" />
+        <div>
+          <h1>
+            {s.title} {s.year && <span class="muted">({s.year})</span>}
+          </h1>
+          <p class="small muted">
+            {[s.status, s.tmdbId && `TMDB ${s.tmdbId}`, s.tvdbId && `TVDB ${s.tvdbId}`, s.imdbId, s.totalEpisodes && `${s.totalEpisodes} episodes`].filter(Boolean).join(' · ')}
+          </p>
+        </div>
+      </div>
       <section class="card" aria-labelledby="totals-title">
         <h2 id="totals-title">Progress by account</h2>
         <ShowTotalsView totals={s.totals} knownEpisodes={known} />
@@ -117,7 +123,7 @@ function ShowView({ show: s, reload, patch }: { show: ShowDetail; reload: () => 
           <summary>
             {season.season === 0 ? 'Specials' : `Season ${season.season}`} <span class="muted small">({season.episodes.length} episodes)</span>
           </summary>
-          <table class="episodes">
+          <table class="episodes cards">
             <caption class="sr-only">Episodes of season {season.season}</caption>
             <thead>
               <tr>
@@ -136,17 +142,19 @@ function ShowView({ show: s, reload, patch }: { show: ShowDetail; reload: () => 
                 const mine = ep.watch.find((w) => w.accountId === account.trim());
                 return (
                   <tr key={ep.id} data-testid={`episode-${code(ep)}`}>
-                    <td>{code(ep)}</td>
-                    <td>
+                    <td class="primary" data-label="Episode">
+                      {code(ep)}
+                    </td>
+                    <td class="ep-title" data-label="Title">
                       {ep.title ?? '—'}
                       {ep.airDate && <div class="small muted">aired {ep.airDate}</div>}
                     </td>
                     {accounts.map((a) => (
-                      <td key={a.id} class="watched-cell">
+                      <td key={a.id} class="watched-cell" data-label={a.name}>
                         <WatchCell watch={ep.watch.find((w) => w.accountId === a.id)} />
                       </td>
                     ))}
-                    <td>
+                    <td class="no-label">
                       <button
                         type="button"
                         class="secondary small-btn"

@@ -15,3 +15,6 @@ export * from './library';
 export * from './jobs';
 export * from './plex-matching';
 export * from './job-status';
+export * from './overview';
+export * from './posters';
+export * from './stats';

@@ -28,6 +28,8 @@ export const ShowSummary = z.object({
   imdbId: z.string().nullable(),
   totalEpisodes: z.number().int().nullable(),
   status: z.string().nullable(),
+  /** `/api/posters?…` (TMDB poster, else the Plex thumb), or null when neither can exist. */
+  posterUrl: z.string().nullable(),
 });
 export type ShowSummary = z.infer<typeof ShowSummary>;
 
@@ -76,6 +78,7 @@ export const MovieView = z.object({
   tmdbId: z.number().int().nullable(),
   imdbId: z.string().nullable(),
   runtimeMinutes: z.number().int().nullable(),
+  posterUrl: z.string().nullable(),
   watch: z.array(AccountWatch),
 });
 export type MovieView = z.infer<typeof MovieView>;

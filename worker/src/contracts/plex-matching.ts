@@ -59,6 +59,8 @@ export const MatchCandidate = z.object({
   /** 0.00–1.00 */
   score: z.number(),
   method: z.string(),
+  /** The candidate's TMDB poster, when it has a TMDB id. */
+  posterUrl: z.string().nullable(),
 });
 export type MatchCandidate = z.infer<typeof MatchCandidate>;
 
@@ -102,6 +104,8 @@ export const MatchConflict = z.object({
   resolvedBy: z.string().nullable(),
   resolvedAt: z.string().nullable(),
   createdAt: z.string(),
+  /** The poster Plex attached for the item, when one was kept. */
+  posterUrl: z.string().nullable(),
 });
 export type MatchConflict = z.infer<typeof MatchConflict>;
 

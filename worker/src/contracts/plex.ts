@@ -80,6 +80,8 @@ export const WebhookLogItem = z.object({
   attempts: z.number().int(),
   nextAttemptAt: z.string().nullable(),
   waitingConflictId: z.string().nullable(),
+  /** The poster Plex attached for this item (kept once per show/movie), or null. */
+  posterUrl: z.string().nullable(),
 });
 export type WebhookLogItem = z.infer<typeof WebhookLogItem>;
 

@@ -59,3 +59,35 @@ describe('HubCore job channel memory', () => {
     expect(await watched).toEqual({ gen: 1, changed: true });
   });
 });
+
+describe('HubCore overview channel', () => {
+  it('moves on job pokes, work pokes and explicit overview pokes', async () => {
+    const hub = new HubCore();
+    const start = await hub.overviewWait({ sinceGen: null, timeoutMs: 0 });
+    const parked = hub.overviewWait({ sinceGen: start.gen, timeoutMs: 30_000 });
+    await hub.pokeJobView('job_a');
+    expect(await parked).toEqual({ gen: start.gen + 1, changed: true });
+    await hub.pokeJob('job_a');
+    await hub.pokeWork();
+    await hub.pokeOverview();
+    expect(await hub.overviewWait({ sinceGen: start.gen + 1, timeoutMs: 0 })).toEqual({ gen: start.gen + 4, changed: true });
+  });
+
+  it('moves when an agent is learnt, forgotten, or comes back after a silence — not on steady polls', async () => {
+    let now = 1_000_000;
+    const hub = new HubCore(() => now);
+    await hub.learnAgent({ agentId: 'agt_a', tokenHashes: ['h'], tags: [] });
+    const g0 = (await hub.overviewWait({ sinceGen: null, timeoutMs: 0 })).gen;
+    await hub.agentWait({ tokenHash: 'h', timeoutMs: 0 }); // first poll since the hub started
+    const g1 = (await hub.overviewWait({ sinceGen: null, timeoutMs: 0 })).gen;
+    expect(g1).toBe(g0 + 1);
+    now += 25_000;
+    await hub.agentWait({ tokenHash: 'h', timeoutMs: 0 }); // a steady poll
+    expect((await hub.overviewWait({ sinceGen: g1, timeoutMs: 0 })).changed).toBe(false);
+    now += 61_000;
+    await hub.agentWait({ tokenHash: 'h', timeoutMs: 0 }); // back after a silence
+    expect((await hub.overviewWait({ sinceGen: g1, timeoutMs: 0 })).gen).toBe(g1 + 1);
+    await hub.forgetAgent('agt_a');
+    expect((await hub.overviewWait({ sinceGen: g1 + 1, timeoutMs: 0 })).gen).toBe(g1 + 2);
+  });
+});

@@ -12,6 +12,9 @@
  *   kinds says nothing about other kinds, while an empty claim for any kind covers both.
  * - Who is parked: agents long-polling for work and requests waiting on a job channel (the
  *   heartbeat cancel channel, the admin's live log stream), woken by `pokeWork`/`pokeJob`.
+ * - The overview channel: the admin's live dashboard (and its nav badges) re-read Postgres only
+ *   when it moves. Every job poke moves it, and so do agents joining, leaving or coming back after
+ *   a silence, and `pokeOverview` (webhook deliveries, conflict decisions).
  */
 
 export type AgentWaitResult =
@@ -53,6 +56,9 @@ export interface HubApi {
   /** Arms the lease-expiry alarm for a running job (no-op where there are no alarms). */
   watchLease(expiresAtMs: number): Promise<void>;
   presence(): Promise<AgentPresence[]>;
+  /** The admin dashboard's channel (see the module comment): wait for a change, or say there was one. */
+  overviewWait(input: { sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }>;
+  pokeOverview(): Promise<void>;
 }
 
 /** Channels idle this long, with nobody waiting, are forgotten. */
@@ -61,6 +67,14 @@ const SWEEP_EVERY_BUMPS = 256;
 
 /** Job ids never contain ':' (ResourceId), so view channels share the job maps without clashing. */
 const viewKey = (jobId: string) => `view:${jobId}`;
+/** The dashboard's channel key: ':' never occurs in a job id, so it cannot clash with one. */
+const OVERVIEW = ':overview';
+/**
+ * An agent whose previous long-poll is older than this is "coming back" and moves the overview
+ * (the admin's online window is 2 × the 25 s wait + 10 s = 60 s). Agents polling steadily never do,
+ * so an idle household with a dashboard open is not woken every 25 s per agent.
+ */
+export const AGENT_RETURN_GAP_MS = 60_000;
 
 interface Waiter {
   wake(): void;
@@ -88,7 +102,9 @@ export class HubCore {
     if (!agent) return { kind: 'unknown' };
     const { agentId } = agent;
     const scope = input.scope ?? 'any';
+    const previous = this.lastSeen.get(agentId);
     this.lastSeen.set(agentId, this.now());
+    if (previous === undefined || this.now() - previous > AGENT_RETURN_GAP_MS) this.bump(OVERVIEW);
     if (this.isDirty(agentId, scope)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen };
     if (input.timeoutMs > 0) await this.park(this.agentWaiters, agentId, input.timeoutMs);
     this.lastSeen.set(agentId, this.now());
@@ -104,6 +120,7 @@ export class HubCore {
     const copy = { agentId: agent.agentId, tokenHashes: [...agent.tokenHashes], tags: [...agent.tags] };
     this.agentsById.set(agent.agentId, copy);
     for (const h of copy.tokenHashes) this.byToken.set(h, copy);
+    this.bump(OVERVIEW);
   }
 
   async forgetAgent(agentId: string): Promise<void> {
@@ -112,6 +129,7 @@ export class HubCore {
     this.agentsById.delete(agentId);
     this.cleanAt.delete(agentId);
     this.wakeAll(this.agentWaiters, agentId);
+    this.bump(OVERVIEW);
   }
 
   async claimDone(input: { agentId: string; gen: number; found: boolean; scope?: WaitScope }): Promise<void> {
@@ -126,6 +144,7 @@ export class HubCore {
   async pokeWork(): Promise<void> {
     this.workGen++;
     for (const id of [...this.agentWaiters.keys()]) this.wakeAll(this.agentWaiters, id);
+    this.bump(OVERVIEW);
   }
 
   async jobWait(input: { jobId: string; sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }> {
@@ -135,6 +154,7 @@ export class HubCore {
   async pokeJob(jobId: string): Promise<void> {
     this.bump(jobId);
     this.bump(viewKey(jobId));
+    this.bump(OVERVIEW);
   }
 
   async jobViewWait(input: { jobId: string; sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }> {
@@ -143,6 +163,7 @@ export class HubCore {
 
   async pokeJobView(jobId: string): Promise<void> {
     this.bump(viewKey(jobId));
+    this.bump(OVERVIEW);
   }
 
   async watchLease(_expiresAtMs: number): Promise<void> {}
@@ -153,6 +174,14 @@ export class HubCore {
       lastSeenAt,
       waiting: (this.agentWaiters.get(agentId)?.size ?? 0) > 0,
     }));
+  }
+
+  async overviewWait(input: { sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }> {
+    return this.channelWait(OVERVIEW, input);
+  }
+
+  async pokeOverview(): Promise<void> {
+    this.bump(OVERVIEW);
   }
 
   /** Job channels kept in memory (tests watch that it does not grow without bound). */
@@ -189,7 +218,7 @@ export class HubCore {
     const cutoff = this.now() - IDLE_CHANNEL_MS;
     for (const [key, at] of this.jobTouched) {
       if (at > cutoff) break; // in last-poked order: the rest are newer
-      if (this.jobWaiters.get(key)?.size) continue;
+      if (key === OVERVIEW || this.jobWaiters.get(key)?.size) continue;
       this.jobGens.delete(key);
       this.jobTouched.delete(key);
     }

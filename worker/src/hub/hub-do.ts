@@ -57,6 +57,12 @@ export class HubDO extends DurableObject<Bindings> implements HubApi {
   presence(): Promise<AgentPresence[]> {
     return this.core.presence();
   }
+  overviewWait(input: { sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }> {
+    return this.core.overviewWait(input);
+  }
+  pokeOverview(): Promise<void> {
+    return this.core.pokeOverview();
+  }
 
   async watchLease(expiresAtMs: number): Promise<void> {
     const at = expiresAtMs + this.graceMs();

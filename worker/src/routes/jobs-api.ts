@@ -15,7 +15,7 @@ import { getJob, listJobs, readLogs } from '../services/jobs/query-jobs';
 import { approveStep, cancelJob, retryJob } from '../services/jobs/admin-actions';
 import { streamJobLogs } from '../services/jobs/log-stream';
 import { createEnrollment } from '../services/agents/enrollment';
-import { listAgents } from '../services/agents/list-agents';
+import { listAgents, onlineWindowMs } from '../services/agents/list-agents';
 import { revokeAgent } from '../services/agents/tokens';
 
 export const jobsApiRoutes = new Hono<AppEnv>()
@@ -66,7 +66,7 @@ export const jobsApiRoutes = new Hono<AppEnv>()
   .get('/agents', async (c) => {
     const cfg = requireConfig(c);
     const presence = await getHub(c.env).presence();
-    const items = await listAgents(c.var.db(), presence, { onlineWindowMs: 2 * cfg.AGENT_WAIT_MS + 10_000 });
+    const items = await listAgents(c.var.db(), presence, { onlineWindowMs: onlineWindowMs(cfg) });
     return c.json({ items }, 200);
   })
   .post('/agents/enrollments', async (c) => {

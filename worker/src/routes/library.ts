@@ -14,6 +14,7 @@ import { LibraryQuery, MarkWatchedRequest, type MarkWatchedResponse } from '../c
 import { episodeWatch, getShow, listMovies, listShows } from '../services/tracker/library';
 import { setWatchedManually } from '../services/tracker/record';
 import { loadConfig } from '../services/webhooks/config';
+import { pokeOverview } from '../services/overview/notify';
 
 const IdParam = z.object({ id: z.string().min(1).max(64) });
 
@@ -37,6 +38,7 @@ export const libraryRoutes = new Hono<AppEnv>()
     await db.transaction((tx) =>
       setWatchedManually(tx, body.accountId, { kind: 'episode', episodeId: ep.id, showId: ep.showId }, body.watched, watchedAt, cfg.playWindowMinutes, ep.runtimeMinutes ? ep.runtimeMinutes * 60_000 : null),
     );
+    await pokeOverview(c.env);
     const res: MarkWatchedResponse = { episodeId: ep.id, watch: await episodeWatch(db, ep.id, body.accountId) };
     return c.json(res, 200);
   });

@@ -14,6 +14,7 @@ import { getConflict, getMapping, listConflicts, listMappings } from '../service
 import { resolveConflict, stopSyncing, updateMapping } from '../services/matching/decisions';
 import { createProcessDeps } from '../services/webhooks/deps';
 import { reprocessEventsWaitingOn } from '../services/webhooks/reprocess';
+import { pokeOverview } from '../services/overview/notify';
 
 function decidedBy(c: Context<AppEnv>): string {
   return c.var.principal?.id ?? 'unknown';
@@ -33,12 +34,14 @@ export const plexMappingRoutes = new Hono<AppEnv>()
     const deps = await createProcessDeps(db, c.env, c.var.logger);
     const { resolvedConflictId } = await updateMapping(db, deps, id, c.req.valid('json'), decidedBy(c));
     const { reprocessed } = resolvedConflictId ? await reprocessEventsWaitingOn(db, deps, resolvedConflictId) : { reprocessed: 0 };
+    await pokeOverview(c.env);
     const body: MappingResponse = { mapping: await mappingOr404(c, id), reprocessed };
     return c.json(body, 200);
   })
   .delete('/mappings/:id', validate('param', MatchIdParam), async (c) => {
     const { id } = c.req.valid('param');
     await stopSyncing(c.var.db(), id, decidedBy(c));
+    await pokeOverview(c.env);
     return c.json({ mapping: await mappingOr404(c, id) }, 200);
   })
   .get('/conflicts', validate('query', ConflictListQuery), async (c) => c.json(await listConflicts(c.var.db(), c.req.valid('query')), 200))
@@ -53,6 +56,7 @@ export const plexMappingRoutes = new Hono<AppEnv>()
     const deps = await createProcessDeps(db, c.env, c.var.logger);
     const { mappingId } = await resolveConflict(db, deps, id, c.req.valid('json'), decidedBy(c));
     const { reprocessed } = await reprocessEventsWaitingOn(db, deps, id);
+    await pokeOverview(c.env);
     const conflict = await getConflict(db, id);
     if (!conflict) throw new AppError('NOT_FOUND', 'No such conflict.');
     const body: ResolveConflictResponse = { conflict, mapping: await mappingOr404(c, mappingId), reprocessed };

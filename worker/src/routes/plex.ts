@@ -18,6 +18,7 @@ import { getWebhookEvent, listWebhookEvents } from '../services/webhooks/logs';
 import { plexStats } from '../services/webhooks/stats';
 import { replayEvent } from '../services/webhooks/replay';
 import { createProcessDeps } from '../services/webhooks/deps';
+import { pokeOverview } from '../services/overview/notify';
 
 const IdParam = z.object({ id: z.string().min(1).max(64) });
 
@@ -59,10 +60,12 @@ export const plexRoutes = new Hono<AppEnv>()
       await updateConfig(tx, input, env.SECRETS_KEY);
       return ensureWebhookSecret(tx, await secretBoxFromEnv(env.SECRETS_KEY));
     });
+    await pokeOverview(c.env);
     return c.json(await configView(c, fresh), 200);
   })
   .delete('/config', async (c) => {
     await disableIntegration(c.var.db());
+    await pokeOverview(c.env);
     return c.json(await configView(c), 200);
   })
   .post('/config/rotate-secret', async (c) => {
@@ -83,6 +86,7 @@ export const plexRoutes = new Hono<AppEnv>()
     const { id } = c.req.valid('param');
     const db = c.var.db();
     await replayEvent(db, await createProcessDeps(db, c.env, c.var.logger.child({ replay: id })), id);
+    await pokeOverview(c.env);
     const event = await getWebhookEvent(db, id);
     if (!event) throw new AppError('NOT_FOUND', 'No such webhook event.');
     return c.json(event, 200);

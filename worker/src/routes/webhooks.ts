@@ -21,6 +21,8 @@ import { deferPendingToRetry, processEvent } from '../services/webhooks/process'
 import { createProcessDeps, retrierScheduler } from '../services/webhooks/deps';
 import { storeBaselineEvent } from '../services/webhooks/baseline';
 import type { WebhookAccepted } from '../contracts/plex';
+import { keepPlexThumb } from '../services/posters/store';
+import { pokeOverview } from '../services/overview/notify';
 
 /** Inline processing must finish well inside the runtime's 30 s waitUntil allowance. */
 const INLINE_DEADLINE_MS = 20_000;
@@ -60,6 +62,9 @@ export const webhookRoutes = new Hono<AppEnv>()
         sourceIp: c.req.header('cf-connecting-ip') ?? null,
         ignored: ignoreReason(payload, auth.config),
       });
+      // After the 200: the poster to the bucket (first one per item), live dashboards told.
+      if (stored.status === 'pending') await afterResponse(c, keepPlexThumb(c.env?.POSTERS, payload, body.thumb, c.var.logger));
+      else await afterResponse(c, pokeOverview(c.env));
       if (stored.status === 'pending') {
         const logger = c.var.logger.child({ eventId: stored.id });
         handedOff = true;
@@ -74,6 +79,7 @@ export const webhookRoutes = new Hono<AppEnv>()
               await deferPendingToRetry(handle.db, stored.id, err, retrierScheduler(c.env)).catch(() => undefined);
             } finally {
               await handle.end();
+              await pokeOverview(c.env);
             }
           })(),
         );

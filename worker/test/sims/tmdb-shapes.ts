@@ -18,7 +18,7 @@ export function tvListItem(show: ShowRec) {
     original_name: show.originalName,
     overview: '',
     popularity: show.popularity,
-    poster_path: null,
+    poster_path: show.posterPath,
     first_air_date: show.firstAirDate,
     name: show.name,
     vote_average: 0,
@@ -36,7 +36,7 @@ export function movieListItem(movie: MovieRec) {
     original_title: movie.originalTitle,
     overview: '',
     popularity: movie.popularity,
-    poster_path: null,
+    poster_path: movie.posterPath,
     release_date: movie.releaseDate,
     title: movie.title,
     video: false,
@@ -136,7 +136,7 @@ export function tvDetails(show: ShowRec, seasons: SeasonRec[]) {
     original_name: show.originalName,
     overview: '',
     popularity: show.popularity,
-    poster_path: null,
+    poster_path: show.posterPath,
     production_companies: [],
     production_countries: [],
     seasons: seasons.map((s) => ({
@@ -188,7 +188,7 @@ export function movieDetails(movie: MovieRec) {
     original_title: movie.originalTitle,
     overview: '',
     popularity: movie.popularity,
-    poster_path: null,
+    poster_path: movie.posterPath,
     production_companies: [],
     production_countries: [],
     release_date: movie.releaseDate,
@@ -201,5 +201,24 @@ export function movieDetails(movie: MovieRec) {
     video: false,
     vote_average: 0,
     vote_count: 0,
+  };
+}
+
+/** Sizes TMDB's /3/configuration lists (developer.themoviedb.org "Configuration › Details"). */
+export const POSTER_SIZES = ['w92', 'w154', 'w185', 'w342', 'w500', 'w780', 'original'];
+
+/** GET /3/configuration: the image host is this simulator itself (TMDB's is image.tmdb.org). */
+export function configuration(imageBase: string) {
+  return {
+    change_keys: ['adult', 'air_date', 'also_known_as', 'biography', 'images', 'name', 'overview', 'poster_path', 'release_dates', 'title'],
+    images: {
+      base_url: imageBase,
+      secure_base_url: imageBase,
+      backdrop_sizes: ['w300', 'w780', 'w1280', 'original'],
+      logo_sizes: ['w45', 'w92', 'w154', 'w185', 'w300', 'w500', 'original'],
+      poster_sizes: POSTER_SIZES,
+      profile_sizes: ['w45', 'w185', 'h632', 'original'],
+      still_sizes: ['w92', 'w185', 'w300', 'original'],
+    },
   };
 }

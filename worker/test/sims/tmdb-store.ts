@@ -30,6 +30,8 @@ export interface ShowSeed {
   tvdbId?: number;
   imdbId?: string;
   popularity?: number;
+  /** TMDB's poster_path ("/abc.jpg"); the simulator's image host serves an image for it. */
+  posterPath?: string;
   seasons: SeasonSeed[];
 }
 export interface MovieSeed {
@@ -42,6 +44,7 @@ export interface MovieSeed {
   tvdbId?: number;
   runtime?: number;
   popularity?: number;
+  posterPath?: string;
 }
 
 export interface EpisodeRec {
@@ -71,6 +74,7 @@ export interface ShowRec {
   tvdbId: number | null;
   imdbId: string | null;
   popularity: number;
+  posterPath: string | null;
   keys: string[];
   seasons?: SeasonRec[];
   gen?: { index: number; seasons: number; episodes: number };
@@ -84,6 +88,7 @@ export interface MovieRec {
   tvdbId: number | null;
   runtime: number | null;
   popularity: number;
+  posterPath: string | null;
   keys: string[];
 }
 export interface SeededShow {
@@ -156,6 +161,7 @@ export class TmdbStore {
       tvdbId: seed.tvdbId ?? null,
       imdbId: seed.imdbId ?? null,
       popularity: seed.popularity ?? 10,
+      posterPath: seed.posterPath ?? null,
       keys: [normalizeTitle(seed.name), normalizeTitle(seed.originalName ?? seed.name)],
       seasons: seed.seasons.map((s) => this.buildSeason(seed, s)),
     };
@@ -204,6 +210,7 @@ export class TmdbStore {
       tvdbId: seed.tvdbId ?? null,
       runtime: seed.runtime ?? null,
       popularity: seed.popularity ?? 10,
+      posterPath: seed.posterPath ?? null,
       keys: [normalizeTitle(seed.title), normalizeTitle(seed.originalTitle ?? seed.title)],
     };
     this.movies.set(movie.id, movie);
@@ -236,6 +243,7 @@ export class TmdbStore {
         tvdbId: GEN_SHOW_TVDB + index,
         imdbId: `tt${String(90_000_000 + index)}`,
         popularity: Math.round(((index * 2654435761) % 100_000) / 10) / 100,
+        posterPath: null,
         keys: [normalizeTitle(name)],
         gen: { index, seasons, episodes },
       };

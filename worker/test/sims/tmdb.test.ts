@@ -12,6 +12,7 @@ beforeAll(async () => {
     tvdbId: 81189,
     imdbId: 'tt0903747',
     popularity: 400,
+    posterPath: '/ggFHVNu6YYI5L9pCfOacjizRGt.jpg',
     seasons: [
       { number: 0, episodes: [{ number: 1, name: 'Good Cop Bad Cop' }] },
       {
@@ -218,5 +219,31 @@ describe('TMDB fault injection and bulk seeding', () => {
     expect(page2.body.page).toBe(2);
     expect(page2.body.results).toHaveLength(20);
     expect(page2.body.total_results).toBeGreaterThan(1000);
+  });
+});
+
+describe('TMDB configuration and images', () => {
+  it('names an image host (this simulator) and its poster sizes', async () => {
+    const { res, body } = await get('/3/configuration');
+    expect(res.status).toBe(200);
+    expect(body.images).toMatchObject({ secure_base_url: `${sim.url}/t/p/`, poster_sizes: expect.arrayContaining(['w342', 'original']) });
+    expect((await get('/3/configuration', {}, 'nope')).res.status).toBe(401);
+  });
+
+  it('gives poster_path on details and list items', async () => {
+    expect((await get('/3/tv/1396')).body.poster_path).toBe('/ggFHVNu6YYI5L9pCfOacjizRGt.jpg');
+    expect((await get('/3/search/tv?query=breaking%20bad')).body.results[0].poster_path).toBe('/ggFHVNu6YYI5L9pCfOacjizRGt.jpg');
+    expect((await get('/3/movie/550')).body.poster_path).toBeNull();
+  });
+
+  it('serves seeded posters without credentials, as a real JPEG; 404 for anything else', async () => {
+    const res = await fetch(`${sim.url}/t/p/w342/ggFHVNu6YYI5L9pCfOacjizRGt.jpg`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([bytes[0], bytes[1], bytes[2], bytes.at(-2), bytes.at(-1)]).toEqual([0xff, 0xd8, 0xff, 0xff, 0xd9]);
+    for (const path of ['/t/p/w342/unknown.jpg', '/t/p/w9999/ggFHVNu6YYI5L9pCfOacjizRGt.jpg', '/t/p/w342/ggFHVNu6YYI5L9pCfOacjizRGt.png', '/t/p/w342/%2e%2e%2ftv.jpg']) {
+      expect((await fetch(`${sim.url}${path}`)).status).toBe(404);
+    }
   });
 });

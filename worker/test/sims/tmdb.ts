@@ -22,11 +22,14 @@
  *   `/3/tv/{id}/season/{n}`, `/3/movie/{id}` (+ external_ids), `/3/movie/{id}/external_ids`; ids may carry
  *   TMDB's slug suffix (`1396-breaking-bad`). Unknown id/season/path → 404 status_code 34. More than 20
  *   append_to_response entries → 400 status_code 27; other append names are ignored.
+ * - `GET /3/configuration` → `{images: {base_url, secure_base_url, poster_sizes, …}, change_keys}`; the
+ *   image host it names is this simulator: `GET /t/p/{size}/{file}` (no credentials, like
+ *   image.tmdb.org) → `image/jpeg` for a seeded `posterPath` in a listed size, else 404.
  * - Non-GET → 405 status_code 42 (message translated from TMDB's table; English wording unverified).
  * - Fault injection: `failNext(count, status, {retryAfterSeconds})` (429 → status_code 25 + `Retry-After`,
  *   503 → 9, 504 → 24, other → 11), `delayMs` before every answer, and a `requests` log.
  *
- * Left out: languages/translations (always English), images, credits and other append targets, person
+ * Left out: languages/translations (always English), backdrops/stills/logos, credits and other append targets, person
  * and season results in /find, include_adult, region, v4 endpoints, real rate limiting (inject it).
  */
 import { randomBytes } from 'node:crypto';
@@ -44,6 +47,8 @@ import {
   tvListItem,
 } from './tmdb-shapes';
 import { TmdbStore } from './tmdb-store';
+import { POSTER_SIZES, configuration } from './tmdb-shapes';
+import { posterJpeg } from '../fixtures/jpeg';
 import type { MovieSeed, SeededShow, ShowSeed } from './tmdb-store';
 
 export type { EpisodeSeed, MovieSeed, SeasonSeed, SeededShow, ShowSeed } from './tmdb-store';
@@ -158,6 +163,8 @@ export async function startTmdbSim(opts: { apiKey?: string; readToken?: string }
     if (parts[0] !== '3') throw new TmdbError(34);
     const [, resource, a, b, c, d] = parts;
 
+    if (resource === 'configuration' && a === undefined) return configuration(`${sim.url}/t/p/`);
+
     if (resource === 'find' && a !== undefined && b === undefined) {
       const source = params.get('external_source') ?? '';
       if (!FIND_SOURCES.has(source)) throw new TmdbError(5);
@@ -217,6 +224,21 @@ export async function startTmdbSim(opts: { apiKey?: string; readToken?: string }
     throw new TmdbError(34);
   }
 
+  /** The image host: public, no API key; only seeded posters in listed sizes exist. */
+  function serveImage(res: ServerResponse, path: string): void {
+    const m = /^\/t\/p\/([a-z0-9]{1,10})\/([A-Za-z0-9_-]{1,100}\.jpg)$/.exec(path);
+    const file = m ? `/${m[2]}` : null;
+    const known = file !== null && POSTER_SIZES.includes(m![1]!) && ([...store.shows.values()].some((s) => s.posterPath === file) || [...store.movies.values()].some((x) => x.posterPath === file));
+    if (!known) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('Not Found');
+      return;
+    }
+    const body = posterJpeg(file);
+    res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': String(body.byteLength), 'cache-control': 'public, max-age=31536000' });
+    res.end(body);
+  }
+
   function sendError(res: ServerResponse, err: TmdbError, extra: Record<string, string> = {}): void {
     sendJson(res, err.httpStatus, { status_code: err.code, status_message: err.message, success: false }, extra);
   }
@@ -262,6 +284,7 @@ export async function startTmdbSim(opts: { apiKey?: string; readToken?: string }
     };
     requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
+    if (url.pathname.startsWith('/t/p/')) return serveImage(res, url.pathname);
     if (sim.delayMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

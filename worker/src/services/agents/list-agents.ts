@@ -10,6 +10,11 @@ import { agents } from '../../db/schema';
 import type { AgentInfo } from '../../contracts';
 import type { AgentPresence } from '../../hub/hub-core';
 
+/** How long after its last poll an agent still counts as online: two long-polls and some slack. */
+export function onlineWindowMs(cfg: { AGENT_WAIT_MS: number }): number {
+  return 2 * cfg.AGENT_WAIT_MS + 10_000;
+}
+
 export async function listAgents(db: DbOrTx, presence: AgentPresence[], opts: { onlineWindowMs: number; now?: number }): Promise<AgentInfo[]> {
   const now = opts.now ?? Date.now();
   const live = new Map(presence.map((p) => [p.agentId, p]));

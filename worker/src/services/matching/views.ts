@@ -10,6 +10,7 @@ import type { DbOrTx } from '../../db/client';
 import { matchConflicts, movies, plexMappings, shows } from '../../db/schema';
 import type { MatchConflict, Page, PlexMapping } from '../../contracts';
 import { decodeCursor, paginate } from '../../lib/cursor';
+import { plexRef, posterUrl, tmdbRef } from '../posters/refs';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -116,12 +117,21 @@ function toConflict({ c, m }: ConflictJoinRow): MatchConflict {
     plexTitle: m.plexTitle,
     plexYear: m.plexYear,
     reason: c.reason,
-    candidates: c.candidates.map((x) => ({ tmdbId: x.tmdbId, catalogId: x.catalogId ?? null, title: x.title, year: x.year, score: x.score, method: x.method })),
+    candidates: c.candidates.map((x) => ({
+      tmdbId: x.tmdbId,
+      catalogId: x.catalogId ?? null,
+      title: x.title,
+      year: x.year,
+      score: x.score,
+      method: x.method,
+      posterUrl: posterUrl({ tmdb: tmdbRef(m.kind, x.tmdbId) }),
+    })),
     status: c.status,
     resolution: c.resolution ?? null,
     resolvedBy: c.resolvedBy,
     resolvedAt: iso(c.resolvedAt),
     createdAt: c.createdAt.toISOString(),
+    posterUrl: posterUrl({ plex: plexRef(m.serverUuid, m.plexRatingKey) }),
   };
 }
 

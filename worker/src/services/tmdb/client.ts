@@ -1,7 +1,7 @@
 /**
  * @module
  * The TMDB v3 client the matcher uses: find by external id, search TV/movies, TV/season/movie details
- * and external ids. It authenticates with either a v3 API key (`?api_key=`) or a v4 read access token
+ * and external ids, and poster images. It authenticates with either a v3 API key (`?api_key=`) or a v4 read access token
  * (`Authorization: Bearer`, preferred because it keeps the secret out of URLs), retries 5xx and
  * network failures with exponential backoff and full jitter up to a bounded number of attempts, waits
  * out a 429's `Retry-After` (within a cap), and parses every answer with zod. Id conversions, details
@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { Logger } from '../../lib/logger';
 import type { TmdbCache } from './cache';
 import {
+  TmdbConfiguration,
   TmdbFindResult,
   TmdbMovieDetails,
   TmdbMovieExternalIds,
@@ -41,6 +42,8 @@ export class TmdbError extends Error {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
+/** A w342 poster is ~30–60 KB; anything near this is not a poster. */
+const MAX_IMAGE_BYTES = 4 * 1024 * 1024;
 
 export interface TmdbClientOptions {
   baseUrl?: string;
@@ -134,6 +137,48 @@ export class TmdbClient {
 
   movieExternalIds(tmdbId: number): Promise<TmdbMovieExternalIds | null> {
     return this.cached(`movie:${tmdbId}:external_ids`, this.ttl.ids, () => this.get(`/3/movie/${tmdbId}/external_ids`, {}, TmdbMovieExternalIds));
+  }
+
+  /** Where images live (`images.secure_base_url`) and the poster sizes; rarely changes. */
+  configuration(): Promise<TmdbConfiguration | null> {
+    return this.cached('configuration', this.ttl.ids, () => this.get('/3/configuration', {}, TmdbConfiguration));
+  }
+
+  /**
+   * A poster image by its `poster_path`, in `size` when TMDB offers it (else the largest offered
+   * below "original"). Images come from the image host named by /3/configuration, which needs no
+   * credentials: none are sent there. Null when TMDB has no such image; the body is capped.
+   */
+  async posterImage(posterPath: string, size = 'w342'): Promise<{ bytes: Uint8Array; contentType: string } | null> {
+    if (!/^\/[A-Za-z0-9_-]{1,100}\.(jpg|jpeg|png|webp)$/.test(posterPath)) return null;
+    const conf = await this.configuration();
+    const base = conf?.images.secure_base_url;
+    if (!base || !/^https?:\/\//.test(base)) throw new TmdbError('bad_response', 'TMDB gave no usable images base URL.');
+    const sizes = conf.images.poster_sizes;
+    const chosen = sizes.includes(size) ? size : ([...sizes].reverse().find((s) => s !== 'original') ?? 'original');
+    const url = `${base.replace(/\/+$/, '')}/${chosen}${posterPath}`;
+    let res: Response;
+    try {
+      res = await (this.opts.fetch ?? fetch)(url, { signal: AbortSignal.timeout(this.o.timeoutMs) });
+    } catch {
+      throw new TmdbError('unavailable', `TMDB's image host could not be reached for ${posterPath}.`);
+    }
+    const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (res.status === 404) {
+      await res.body?.cancel().catch(() => undefined);
+      return null;
+    }
+    if (!res.ok || !/^image\/(jpeg|png|webp)$/.test(type)) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new TmdbError(res.ok ? 'bad_response' : 'unavailable', `TMDB's image host answered ${res.status} (${type || 'no type'}) for ${posterPath}.`, res.status);
+    }
+    if (Number(res.headers.get('content-length') ?? 0) > MAX_IMAGE_BYTES) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new TmdbError('bad_response', `TMDB sent a poster larger than ${MAX_IMAGE_BYTES} bytes.`);
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.byteLength > MAX_IMAGE_BYTES) throw new TmdbError('bad_response', `TMDB sent a poster larger than ${MAX_IMAGE_BYTES} bytes.`);
+    return { bytes, contentType: type };
   }
 
   private async search<T extends z.ZodType>(kind: 'tv' | 'movie', query: string, year: number | null | undefined, item: T): Promise<z.output<T>[]> {

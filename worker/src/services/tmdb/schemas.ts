@@ -70,6 +70,8 @@ export const TmdbTvDetails = z.object({
   number_of_episodes: nnum,
   number_of_seasons: nnum,
   status: nstr,
+  /** e.g. "/ggFHVNu6YYI5L9pCfOacjizRGt.jpg", relative to the images base URL of /3/configuration. */
+  poster_path: nstr,
   seasons: z
     .array(z.object({ season_number: z.number().int(), episode_count: nnum }))
     .nullish()
@@ -104,9 +106,19 @@ export const TmdbMovieDetails = z.object({
   release_date: nstr,
   imdb_id: nstr,
   runtime: nnum,
+  poster_path: nstr,
   external_ids: TmdbMovieExternalIds.nullish().transform((v) => v ?? null),
 });
 export type TmdbMovieDetails = z.infer<typeof TmdbMovieDetails>;
+
+/** GET /3/configuration: where images live and which sizes exist. */
+export const TmdbConfiguration = z.object({
+  images: z.object({
+    secure_base_url: z.string(),
+    poster_sizes: z.array(z.string()).default([]),
+  }),
+});
+export type TmdbConfiguration = z.infer<typeof TmdbConfiguration>;
 
 /** "2008-01-20" → 2008; TMDB sends "" for unknown dates. */
 export function yearOf(date: string | null | undefined): number | null {

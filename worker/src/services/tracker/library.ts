@@ -10,11 +10,23 @@ import { episodes, movies, shows, watchState } from '../../db/schema';
 import type { AccountWatch, EpisodeView, MovieView, ShowDetail, ShowListItem, ShowSummary, ShowTotals } from '../../contracts/library';
 import { decodeCursor, paginate } from '../../lib/cursor';
 import { showTotalsFor } from './show-totals';
+import { catalogPosterUrl, plexRefsFor } from '../posters/catalog-refs';
+import type { PlexPosterRef } from '../posters/refs';
 
 type ShowRow = typeof shows.$inferSelect;
 
-function summary(s: ShowRow): ShowSummary {
-  return { id: s.id, title: s.title, year: s.year, tmdbId: s.tmdbId, tvdbId: s.tvdbId, imdbId: s.imdbId, totalEpisodes: s.totalEpisodes, status: s.status };
+function summary(s: ShowRow, plex: PlexPosterRef | undefined): ShowSummary {
+  return {
+    id: s.id,
+    title: s.title,
+    year: s.year,
+    tmdbId: s.tmdbId,
+    tvdbId: s.tvdbId,
+    imdbId: s.imdbId,
+    totalEpisodes: s.totalEpisodes,
+    status: s.status,
+    posterUrl: catalogPosterUrl('show', s.tmdbId, plex),
+  };
 }
 
 /** Keyset on (lower(title), id); a query matches by substring or trigram similarity. */
@@ -39,9 +51,10 @@ export async function listShows(db: DbOrTx, q: { query?: string | undefined; lim
     .orderBy(asc(sql`lower(${shows.title})`), asc(shows.id))
     .limit(q.limit + 1);
   const page = paginate(rows, q.limit, (r) => [r.title.toLowerCase(), r.id]);
-  const totals = await showTotalsFor(db, page.items.map((s) => s.id));
+  const ids = page.items.map((s) => s.id);
+  const [totals, plex] = await Promise.all([showTotalsFor(db, ids), plexRefsFor(db, 'show', ids)]);
   return {
-    items: page.items.map((s): ShowListItem => ({ ...summary(s), knownEpisodes: totals.get(s.id)?.knownEpisodes ?? 0, totals: totals.get(s.id)?.totals ?? [] })),
+    items: page.items.map((s): ShowListItem => ({ ...summary(s, plex.get(s.id)), knownEpisodes: totals.get(s.id)?.knownEpisodes ?? 0, totals: totals.get(s.id)?.totals ?? [] })),
     nextCursor: page.nextCursor,
   };
 }
@@ -66,13 +79,13 @@ export async function getShow(db: DbOrTx, id: string): Promise<ShowDetail | null
   const [show] = await db.select().from(shows).where(eq(shows.id, id)).limit(1);
   if (!show) return null;
   const eps = await db.select().from(episodes).where(eq(episodes.showId, id)).orderBy(asc(episodes.season), asc(episodes.episode));
-  const [watch, totals] = await Promise.all([watchByItem(db, eps.map((e) => e.id)), showTotals(db, id)]);
+  const [watch, totals, plex] = await Promise.all([watchByItem(db, eps.map((e) => e.id)), showTotals(db, id), plexRefsFor(db, 'show', [id])]);
   const seasons = new Map<number, EpisodeView[]>();
   for (const e of eps) {
     const view: EpisodeView = { id: e.id, season: e.season, episode: e.episode, title: e.title, airDate: e.airDate, runtimeMinutes: e.runtimeMinutes, watch: watch.get(e.id) ?? [] };
     seasons.set(e.season, [...(seasons.get(e.season) ?? []), view]);
   }
-  return { ...summary(show), seasons: [...seasons].map(([season, list]) => ({ season, episodes: list })), totals };
+  return { ...summary(show, plex.get(id)), seasons: [...seasons].map(([season, list]) => ({ season, episodes: list })), totals };
 }
 
 export async function listMovies(db: DbOrTx, q: { query?: string | undefined; limit: number; cursor?: string | undefined }): Promise<{ items: MovieView[]; nextCursor: string | null }> {
@@ -83,9 +96,19 @@ export async function listMovies(db: DbOrTx, q: { query?: string | undefined; li
     .orderBy(asc(sql`lower(${movies.title})`), asc(movies.id))
     .limit(q.limit + 1);
   const page = paginate(rows, q.limit, (r) => [r.title.toLowerCase(), r.id]);
-  const watch = await watchByItem(db, page.items.map((m) => m.id));
+  const ids = page.items.map((m) => m.id);
+  const [watch, plex] = await Promise.all([watchByItem(db, ids), plexRefsFor(db, 'movie', ids)]);
   return {
-    items: page.items.map((m) => ({ id: m.id, title: m.title, year: m.year, tmdbId: m.tmdbId, imdbId: m.imdbId, runtimeMinutes: m.runtimeMinutes, watch: watch.get(m.id) ?? [] })),
+    items: page.items.map((m) => ({
+      id: m.id,
+      title: m.title,
+      year: m.year,
+      tmdbId: m.tmdbId,
+      imdbId: m.imdbId,
+      runtimeMinutes: m.runtimeMinutes,
+      posterUrl: catalogPosterUrl('movie', m.tmdbId, plex.get(m.id)),
+      watch: watch.get(m.id) ?? [],
+    })),
     nextCursor: page.nextCursor,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * @module
  * Reads a webhook body the way Plex sends it: multipart/form-data with a `payload` JSON part and
- * an optional JPEG `thumb` part (skipped without decoding, never kept), or a plain JSON body
+ * an optional JPEG `thumb` part (its bytes are handed on as they are — to the posters bucket,
+ * never to Postgres — and never decoded here), or a plain JSON body
  * (Tautulli-style senders). The body is read as a stream and abandoned as soon as it passes the
  * cap, so an oversized delivery costs at most `maxBytes` of memory.
  */
@@ -10,8 +11,10 @@ import { AppError } from '../../errors';
 export interface WebhookBody {
   /** The payload JSON text, not yet parsed. */
   payloadText: string;
-  /** Whether a thumb/image part came along (dropped). */
+  /** Whether a thumb/image part came along. */
   hadThumb: boolean;
+  /** The first thumb/image part's bytes (a view into the body), or null. */
+  thumb: Uint8Array | null;
 }
 
 /** An INVALID_PAYLOAD error whose message is the reason a sender can act on. */
@@ -91,7 +94,7 @@ export function parseMultipart(bytes: Uint8Array, contentType: string): WebhookB
   if (at === -1) throw invalidPayload('The multipart body contains no parts.');
   const next = enc.encode(`\r\n--${boundary}`);
   let payloadText: string | null = null;
-  let hadThumb = false;
+  let thumb: Uint8Array | null = null;
   for (let parts = 0; parts < MAX_PARTS; parts++) {
     at += delimiter.length;
     // "--" after a delimiter closes the body.
@@ -105,13 +108,13 @@ export function parseMultipart(bytes: Uint8Array, contentType: string): WebhookB
     const { name, filename } = partName(headers);
     if (name === 'payload' && payloadText === null) {
       payloadText = new TextDecoder().decode(bytes.subarray(contentStart, end));
-    } else if (name === 'thumb' || filename !== null) {
-      hadThumb = true;
+    } else if ((name === 'thumb' || filename !== null) && thumb === null) {
+      thumb = bytes.subarray(contentStart, end);
     }
     at = end + 2; // position of the next "--boundary"
   }
   if (payloadText === null) throw invalidPayload('The multipart body has no "payload" part.');
-  return { payloadText, hadThumb };
+  return { payloadText, hadThumb: thumb !== null, thumb };
 }
 
 /** Decides by Content-Type how to read the body; anything but multipart or JSON is refused. */
@@ -122,6 +125,6 @@ export async function readWebhookBody(req: Request, max: number): Promise<Webhoo
     throw invalidPayload(`Expected multipart/form-data (as Plex sends) or application/json, got ${type ? `"${type.slice(0, 60)}"` : 'no Content-Type'}.`);
   }
   const bytes = await readCapped(req.body, max);
-  if (type === 'application/json') return { payloadText: new TextDecoder().decode(bytes), hadThumb: false };
+  if (type === 'application/json') return { payloadText: new TextDecoder().decode(bytes), hadThumb: false, thumb: null };
   return parseMultipart(bytes, contentType);
 }

@@ -8,6 +8,15 @@ import type { DbOrTx } from '../../db/client';
 import { webhookEvents, type WebhookStatus } from '../../db/schema';
 import type { WebhookLogDetail, WebhookLogItem } from '../../contracts/plex';
 import { decodeCursor, paginate } from '../../lib/cursor';
+import { plexPosterOwner, plexRef, posterUrl } from '../posters/refs';
+
+/** The Plex poster of a logged event's show or movie (the stored payload says which item owns it). */
+function eventPoster(r: Row): string | null {
+  const meta = (r.payload as { Metadata?: Record<string, unknown> } | null)?.Metadata;
+  const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+  const owner = meta ? plexPosterOwner({ type: str(meta.type), ratingKey: str(meta.ratingKey), parentRatingKey: str(meta.parentRatingKey), grandparentRatingKey: str(meta.grandparentRatingKey) }) : null;
+  return posterUrl({ plex: plexRef(r.serverUuid, owner) });
+}
 
 type Row = typeof webhookEvents.$inferSelect;
 
@@ -30,6 +39,7 @@ export function toLogItem(r: Row): WebhookLogItem {
     attempts: r.attempts,
     nextAttemptAt: r.nextAttemptAt?.toISOString() ?? null,
     waitingConflictId: r.waitingConflictId,
+    posterUrl: eventPoster(r),
   };
 }
 

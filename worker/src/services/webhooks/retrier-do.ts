@@ -13,6 +13,7 @@ import { openDb } from '../../db/client';
 import { createLogger } from '../../lib/logger';
 import { createProcessDeps } from './deps';
 import { runDueRetries } from './retry';
+import { pokeOverview } from '../overview/notify';
 
 export class WebhookRetrier extends DurableObject<Bindings> {
   /** POST /schedule {at: epoch ms}: arm (or move earlier) the alarm. */
@@ -40,6 +41,7 @@ export class WebhookRetrier extends DurableObject<Bindings> {
       const deps = await createProcessDeps(handle.db, { ...this.env, RETRIER: undefined }, logger);
       const { processed, nextAt } = await runDueRetries(handle.db, deps);
       logger.info('webhook retries ran', { processed, nextAt: nextAt?.toISOString() ?? null });
+      if (processed > 0) await pokeOverview(this.env);
       if (nextAt) await this.ctx.storage.setAlarm(Math.max(nextAt.getTime(), Date.now() + 1_000));
     } finally {
       await handle.end();
