@@ -51,7 +51,9 @@ export async function startAdminStack(extraVars: Record<string, string> = {}): P
     // A closed loopback port: no test ever reaches the real TMDB.
     TMDB_URL: 'http://127.0.0.1:9',
     AGENT_WAIT_MS: '2000',
-    AGENT_LEASE_TTL_MS: '5000',
+    // Long enough that a Worker restart on a loaded machine (tests restart it) does not expire a
+    // lease a test holds by hand; no admin test waits for an expiry.
+    AGENT_LEASE_TTL_MS: '30000',
     AGENT_POLL_AFTER_MS: '0',
     HUB_ALARM_GRACE_MS: '200',
     ...extraVars,

@@ -43,7 +43,7 @@ describe('npm run prerequisites', () => {
 
 describe('prerequisite messages', () => {
   it('one apt command for all packages; kubectl (not in Debian 12) gets its own install line', () => {
-    expect(aptInstallCommand(PREREQUISITES, false)).toBe('sudo apt-get install -y chromium openssh-server openssh-client sqlite3');
+    expect(aptInstallCommand(PREREQUISITES, false)).toBe('sudo apt-get install -y chromium openssh-server openssh-client sqlite3 python3');
     expect(aptInstallCommand(PREREQUISITES.filter((p) => p.id === 'kubectl'), true)).toBeNull();
     const kubectl = PREREQUISITES.find((p) => p.id === 'kubectl')!;
     expect(missingMessage(kubectl)).toMatch(/^kubectl is not installed; the agent's kubectl steps.*need it\. .*curl -fsSLo \/usr\/bin\/kubectl https:\/\/dl\.k8s\.io\/release\/v1\.32\.0\//);

@@ -70,7 +70,10 @@ describe('log continuity across agents', () => {
 
     // Gaps are reported within this claim's range only.
     expect((await b.logs(job, bChunks.filter((c) => c.seq !== 12))).body.accepted).toBe(9);
+    // B renews its (short, test-sized) lease as a daemon does, so a loaded machine cannot expire it.
+    expect((await b.heartbeat(job)).status).toBe(200);
     await runAllSteps(b, job);
+    expect((await b.heartbeat(job)).status).toBe(200);
     const gaps = await b.finish(job, 'succeeded', bLines, 10);
     expect(gaps.body).toMatchObject({ ok: false, reason: 'gaps', missingSeqs: [12] });
     expect((await b.logs(job, [bChunks[2]!])).status).toBe(200);
