@@ -12,13 +12,13 @@ type Ctx = StepContext<OverseerrCleanupParams>;
 
 async function checkAge(ctx: Ctx) {
   const p = ctx.params;
-  if (ctx.dryRun) return { outputs: {} };
   let dep: { Status?: string; ModifyTime?: number } | null;
   try {
     dep = await nomadClient(ctx, p.nomad).get(`/v1/job/${encodeURIComponent(p.jobName)}/deployment`);
   } catch (err) {
     throw nomadFailure(err, `job ${p.jobName}`, p.nomad);
   }
+  if (ctx.dryRun) return { outputs: {} };
   if (dep?.Status !== 'successful') throw new StepFailure(`job ${p.jobName} has no successful deployment (${dep?.Status ?? 'none'}): not cleaning up`, 'NOT_HEALTHY');
   const healthySince = Number(dep.ModifyTime ?? 0) / 1e6;
   const hours = (Date.now() - healthySince) / 3_600_000;
