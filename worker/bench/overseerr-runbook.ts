@@ -34,6 +34,8 @@ export interface RunbookInput {
 export interface RunbookResult {
   beforeStopMs: number;
   downtimeMs: number;
+  /** docker stop → the poll saw the deployment successful. */
+  deploymentMs: number;
   /** Phase → ms, in order. */
   phases: Array<[string, number]>;
   polls: number;
@@ -107,9 +109,10 @@ export async function runRunbook(i: RunbookInput): Promise<RunbookResult> {
     await sleep(i.pollSeconds * 1000);
   }
   phase(`nomad job status every ${i.pollSeconds} s until successful`);
+  const deploymentMs = Date.now() - down;
   const [svc] = await nomad<Array<{ Address: string; Port: number }>>(i, 'GET', `/v1/service/${spec.serviceName}`);
   const status = await fetch(`http://${svc?.Address}:${svc?.Port}/api/v1/status`, { signal: AbortSignal.timeout(10_000) });
   if (status.status !== 200) throw new Error(`runbook: Overseerr's status page answered ${status.status}`);
   phase('open the status page');
-  return { beforeStopMs, downtimeMs: Date.now() - down, phases, polls };
+  return { beforeStopMs, downtimeMs: Date.now() - down, deploymentMs, phases, polls };
 }
