@@ -86,7 +86,7 @@ export async function preflight(ctx: Ctx): Promise<StepOutcome> {
   configDir ??= `/CONFIG-DIR-OF-${p.container}`;
   const binding = c.HostConfig?.PortBindings?.['5055/tcp']?.[0];
   const overseerrUrl = p.overseerrUrl ?? (binding?.HostPort ? `http://${p.dockerHost.host}:${binding.HostPort}` : undefined);
-  ctx.log.line(`docker ${docker || '?'}; container ${p.container} ${c.State?.Status ?? '?'} (${c.Config?.Image ?? '?'}); config at ${configDir}`);
+  ctx.log.line(ctx.dryRun ? `(dry run: the config dir is not known without docker inspect; ${configDir} stands for it below)` : `docker ${docker}; container ${p.container} ${c.State?.Status ?? '?'} (${c.Config?.Image ?? '?'}); config at ${configDir}`);
 
   await checkNomad(ctx);
   if (p.jobspec.mode === 'hcl') {
@@ -101,7 +101,7 @@ export async function preflight(ctx: Ctx): Promise<StepOutcome> {
   // Refuse before the downtime starts, not only when seeding.
   refuseExistingReplica(ctx, generations);
   if (livePid) ctx.log.line(`a live seed of an earlier run is still running (pid ${livePid}): seed-replica stops it first`);
-  ctx.log.line(`nomad ${p.nomad.address} namespace ${p.nomad.namespace ?? 'default'} ok; litestream ${litestream || '?'}; replica has ${generations.length} generation(s)`);
+  if (!ctx.dryRun) ctx.log.line(`nomad ${p.nomad.address} namespace ${p.nomad.namespace ?? 'default'} ok; litestream ${litestream}; replica has ${generations.length} generation(s)`);
   return { outputs: { dockerVersion: docker, configDir, overseerrUrl: overseerrUrl ?? null, mountType: c.Mounts?.find((m) => m.Destination === '/app/config')?.Type ?? 'path', litestreamVersion: litestream, replicaGenerations: generations } };
 }
 
@@ -130,7 +130,7 @@ export async function inventory(ctx: Ctx): Promise<StepOutcome> {
     const s = await overseerrCall<OverseerrToNomadParams, { version?: string }>(ctx, overseerrUrl ?? `http://${host.host}:PUBLISHED-PORT`, '/api/v1/status').catch(() => undefined);
     version = s?.body?.version ?? null;
   }
-  ctx.log.line(`config ${bytes} bytes; integrity ok; ${counts.users} users, ${counts.requests} requests, ${counts.media} media, ${counts.seasons} seasons, ${counts.issues} issues; Overseerr ${version ?? 'version unknown'}`);
+  if (!ctx.dryRun) ctx.log.line(`config ${bytes} bytes; integrity ok; ${counts.users} users, ${counts.requests} requests, ${counts.media} media, ${counts.seasons} seasons, ${counts.issues} issues; Overseerr ${version ?? 'version unknown'}`);
   return { outputs: { configBytes: bytes, counts, version } };
 }
 
@@ -140,6 +140,6 @@ export async function backup(ctx: Ctx): Promise<StepOutcome> {
   const r = await remoteOk(ctx, p.dockerHost, `mkdir -p ${q(p.backupDir)} && tar -C ${q(configDirOf(ctx))} -czf ${q(archive)} . && sha256sum ${q(archive)} && stat -c %s ${q(archive)}`, 'backup failed', 'BACKUP_FAILED', { timeoutMs: 3_600_000 });
   const [sumLine = '', size = '0'] = r.trim().split('\n');
   const sha256 = sumLine.split(/\s+/)[0] ?? '';
-  ctx.log.line(`backup ${archive} (${size} bytes, sha256 ${sha256 || '?'})`);
+  if (!ctx.dryRun) ctx.log.line(`backup ${archive} (${size} bytes, sha256 ${sha256})`);
   return { outputs: { archive, sha256, bytes: Number(size) } };
 }

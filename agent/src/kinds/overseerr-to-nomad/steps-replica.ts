@@ -44,7 +44,7 @@ export async function seedReplica(ctx: Ctx): Promise<StepOutcome> {
     await remote(ctx, p.dockerHost, stopLiveSeedScript(jobWorkDir(ctx)));
     throw new StepFailure(`the test restore from the replica failed: ${test.failed ?? `integrity ${test.integrity}`}; the live seed was stopped`, 'RESTORE_FAILED');
   }
-  ctx.log.line(`live seed running (pid ${f.get('seeded') ?? '?'}; it stops by itself after ${p.liveSeedHours} h); replica generation ${test.generations.at(-1) ?? '?'}; a test restore passes the integrity check and has ${countsText(test.counts)}`);
+  if (!ctx.dryRun) ctx.log.line(`live seed running (pid ${f.get('seeded') ?? '?'}; it stops by itself after ${p.liveSeedHours} h); replica generation ${test.generations.at(-1) ?? '?'}; a test restore passes the integrity check and has ${countsText(test.counts)}`);
   return { outputs: { livePid: f.get('seeded') ?? null, generations: test.generations, testRestoreCounts: test.counts } };
 }
 

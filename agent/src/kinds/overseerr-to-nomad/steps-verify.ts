@@ -76,7 +76,11 @@ export async function report(ctx: Ctx): Promise<StepOutcome> {
   const v = out<{ url?: string; downtimeSeconds?: number }>(ctx, 'verify');
   const b = out<{ archive?: string; sha256?: string }>(ctx, 'backup');
   // Nothing of the live seed may stay behind (it was stopped at the stop step; this is a guard).
-  await remote(ctx, p.dockerHost, `${stopLiveSeedScript(jobWorkDir(ctx))}\nrm -f ${q(`${jobWorkDir(ctx)}/litestream.yml`)}`);
+  await remote(ctx, p.dockerHost, `rm -f ${q(`${jobWorkDir(ctx)}/litestream.yml`)}\n${stopLiveSeedScript(jobWorkDir(ctx))}`);
+  if (ctx.dryRun) {
+    ctx.log.line('(dry run: a real run ends with the report — new address, downtime, backup archive and sha256, how to roll back)');
+    return { outputs: {} };
+  }
   const lines = [
     `Overseerr now runs as Nomad job ${p.jobName} at ${v.url ?? '?'}; downtime (approval → verified) ${v.downtimeSeconds?.toFixed(1) ?? '?'} s.`,
     `Backup: ${b.archive ?? '?'} (sha256 ${b.sha256 ?? '?'}).`,
