@@ -122,6 +122,27 @@ describe('overseerr-to-nomad and friends through plexops-agent exec', () => {
     expect(s3.list('backups')).toEqual([]);
   });
 
+  it('the rollback, cleanup and failover drill dry runs print their commands and calls in order too, and send nothing', { timeout: 120_000 }, async () => {
+    const api = `${nomad.url}/v1`;
+    const nomadBefore = nomad.requests.length;
+    const dry = async (kind: string, params: unknown) => {
+      const file = join(dir, `dry-${kind}.json`);
+      await writeFile(file, JSON.stringify({ kind, params }));
+      const r = await runAgent(['exec', file, '--dry-run'], env, 60_000);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const missing = (o: string, markers: string[]) => inOrder(o, markers).filter(([, at]) => at < 0);
+    const rollback = await dry('overseerr-to-nomad-rollback', { dockerHost: target(), nomad: nomadTarget() });
+    expect(missing(rollback, [`DELETE ${api}/job/overseerr`, 'stop_live', 'docker start', 'docker inspect', `GET http://127.0.0.1:PUBLISHED-PORT/api/v1/status`]), rollback).toEqual([]);
+    const cleanup = await dry('overseerr-cleanup', { dockerHost: target(), nomad: nomadTarget() });
+    expect(missing(cleanup, [`GET ${api}/job/overseerr/deployment`, 'docker inspect', 'docker rm', '/COMPOSE-FILE-FROM-THE-CONTAINER-LABELS', 'docker compose -f']), cleanup).toEqual([]);
+    const drill = await dry('nomad-failover-drill', { nomad: nomadTarget() });
+    expect(missing(drill, [`GET ${api}/job/overseerr/allocations`, `GET ${api}/nodes`, `POST ${api}/node/NODE-RUNNING-THE-ALLOCATION/drain`, `GET ${api}/service/overseerr`, 'GET http://SERVICE-overseerr-ADDRESS/api/v1/status', '"MarkEligible":true']), drill).toEqual([]);
+    expect(nomad.requests.slice(nomadBefore)).toEqual([]);
+    expect(host.container()?.State.Running).toBe(true);
+  });
+
   it('a bad Nomad token fails at preflight with a clear error, before anything is stopped', async () => {
     const r = await exec('overseerr-to-nomad', moveParams(), { NOMAD_TOKEN: 'not-the-token' });
     expect(r.code).toBe(1);

@@ -39,7 +39,8 @@ async function startDocker(ctx: Ctx) {
   await remoteOk(ctx, p.dockerHost, `docker start ${q(p.container)}`, `docker start ${p.container} failed`, 'DOCKER_START_FAILED');
   const raw = await remoteOk(ctx, p.dockerHost, `docker inspect ${q(p.container)}`, 'docker inspect failed');
   const port = ctx.dryRun ? undefined : (JSON.parse(raw) as Array<{ HostConfig?: { PortBindings?: Record<string, Array<{ HostPort?: string }> | null> } }>)[0]?.HostConfig?.PortBindings?.['5055/tcp']?.[0]?.HostPort;
-  return { outputs: { url: p.overseerrUrl ?? (port ? `http://${p.dockerHost.host}:${port}` : null) } };
+  // A dry run reads no port binding: the placeholder stands where it goes.
+  return { outputs: { url: p.overseerrUrl ?? (port ? `http://${p.dockerHost.host}:${port}` : ctx.dryRun ? `http://${p.dockerHost.host}:PUBLISHED-PORT` : null) } };
 }
 
 async function check(ctx: Ctx) {
