@@ -11,7 +11,7 @@
  * past that index or the wait ran out (Nomad caps it at 10 minutes and adds jitter), and carries
  * the new index. Errors are Nomad's text/plain bodies.
  */
-import { anySignal, timeoutSignal } from '../abort';
+import { linkSignals, timeoutSignal } from '../abort';
 
 export class NomadApiError extends Error {
   override name = 'NomadApiError';
@@ -75,28 +75,36 @@ export class NomadClient {
     if (r.body !== undefined) headers['content-type'] = 'application/json';
     // Nomad adds up to wait/16 of jitter to a blocking query: allow for it on top of the wait.
     const timeout = timeoutSignal(this.o.timeoutMs + waitMs + Math.ceil(waitMs / 16));
-    const signal = this.o.signal ? anySignal(timeout, this.o.signal) : timeout;
+    // Linked for this request only and detached after it: a client polling in a loop must not
+    // pile listeners onto the job's long-lived signal.
+    const linked = this.o.signal ? linkSignals(timeout, this.o.signal) : undefined;
+    const signal = linked?.signal ?? timeout;
     const url = this.url(path, query);
     let res: Response;
+    let text: string;
     try {
-      res = await (this.o.fetch ?? fetch)(url, {
-        method,
-        headers,
-        signal,
-        redirect: 'manual',
-        ...(r.body !== undefined ? { body: JSON.stringify(r.body) } : {}),
-      });
-    } catch (err) {
-      const e = err as { name?: string; cause?: { code?: string }; message?: string };
-      if (this.o.signal?.aborted) throw new NomadApiError('cancelled', 0);
-      throw new NomadApiError(e.name === 'TimeoutError' || timeout.aborted ? 'timed out' : (e.cause?.code ?? e.message ?? 'network error'), 0);
+      try {
+        res = await (this.o.fetch ?? fetch)(url, {
+          method,
+          headers,
+          signal,
+          redirect: 'manual',
+          ...(r.body !== undefined ? { body: JSON.stringify(r.body) } : {}),
+        });
+      } catch (err) {
+        const e = err as { name?: string; cause?: { code?: string }; message?: string };
+        if (this.o.signal?.aborted) throw new NomadApiError('cancelled', 0);
+        throw new NomadApiError(e.name === 'TimeoutError' || timeout.aborted ? 'timed out' : (e.cause?.code ?? e.message ?? 'network error'), 0);
+      }
+      if (res.status >= 300 && res.status < 400) {
+        await res.body?.cancel();
+        const where = res.headers.get('location') ?? '(no location)';
+        throw new NomadApiError(`HTTP ${res.status}: Nomad answered a redirect to ${where}; not followed (the token must only go to the address the policy allows)`, res.status);
+      }
+      text = await res.text();
+    } finally {
+      linked?.dispose();
     }
-    if (res.status >= 300 && res.status < 400) {
-      await res.body?.cancel();
-      const where = res.headers.get('location') ?? '(no location)';
-      throw new NomadApiError(`HTTP ${res.status}: Nomad answered a redirect to ${where}; not followed (the token must only go to the address the policy allows)`, res.status);
-    }
-    const text = await res.text();
     if (!res.ok) throw new NomadApiError(`HTTP ${res.status}: ${text.trim().slice(0, 300) || res.statusText}`, res.status);
     const index = Number(res.headers.get('x-nomad-index'));
     let body: T;

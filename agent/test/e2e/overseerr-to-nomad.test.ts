@@ -1,6 +1,7 @@
 /**
  * `overseerr-to-nomad` through the Worker (workerd + Postgres) and the real agent daemon: the job
- * stops at the `stop` approval, runs on once approved, and ends verified — on the docker host
+ * stops at the `stop` approval with the plan shown and the replica seeded from the live DB; rows
+ * Overseerr writes while the approval waits reach Nomad; it ends verified — on the docker host
  * (real sshd + docker stand-in), the real Litestream against the S3 simulator, and the Nomad
  * simulator running the job's tasks as processes.
  */
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type DockerHost, startDockerHost } from '../hosts/docker/index';
 import { type NomadSim, startNomadSim } from '../sims/nomad/index';
 import { type S3Sim, startS3Sim } from '../sims/s3/index';
+import { sqliteExec } from '../support/sqlite-cli';
 import { type E2E, startE2E, stopAgent } from './harness';
 
 let e: E2E;
@@ -51,13 +53,21 @@ it('runs the move through the worker and the daemon: approval, live log, verifie
       healthTimeoutSeconds: 60,
     }, ['overseerr']);
     await e.waitFor(id, (j) => j.status === 'awaiting_approval', 120_000);
-    expect((await e.job(id)).steps[3]).toMatchObject({ status: 'awaiting_approval' });
+    const waiting = await e.job(id);
+    expect(waiting.steps[6]).toMatchObject({ id: 'stop', status: 'awaiting_approval' });
+    expect(waiting.steps.slice(0, 6).map((s: { status: string }) => s.status)).toEqual(Array(6).fill('succeeded'));
     expect(host.container()?.State.Running).toBe(true);
-    expect((await e.h.admin(`/jobs/${id}/approve`, { json: { step: 3 } })).status).toBe(200);
+    const before = await e.logs(id);
+    expect(before, 'the approver sees the rendered job and the plan').toMatch(/rendered job overseerr \(Nomad API JSON[\s\S]*"Name": "litestream-restore"[\s\S]*plan: group overseerr Added: create 1/);
+    expect(before).toMatch(/live seed running \(pid \d+/);
+    // While the approval waits, Overseerr keeps working: two sign-ups land in the live DB's WAL.
+    await sqliteExec(host.fixture.dbPath, `INSERT INTO "user" ("email", "avatar") VALUES ('late1@home.arpa', '/a.png'), ('late2@home.arpa', '/a.png');`, { keepWal: true });
+    expect((await e.h.admin(`/jobs/${id}/approve`, { json: { step: 6 } })).status).toBe(200);
     const done = await e.waitFor(id, (j) => ['succeeded', 'failed', 'needs_attention', 'cancelled'].includes(j.status), 240_000);
     const logs = await e.logs(id);
     expect(done.status, logs.slice(-3000)).toBe('succeeded');
-    expect(logs).toMatch(/verified at http:\/\/127\.0\.0\.1:\d+: Overseerr 1\.33\.2, config volume mounted, 3 users and 7 requests/);
+    expect(logs).toContain("replica caught up by the live seed's final sync");
+    expect(logs).toMatch(/verified at http:\/\/127\.0\.0\.1:\d+: Overseerr 1\.33\.2, config volume mounted, 5 users and 7 requests/);
     expect(logs).not.toContain(host.fixture.apiKey);
     expect(logs).not.toContain(cred.secretAccessKey);
     expect(host.container()?.State.Running).toBe(false);

@@ -89,5 +89,5 @@ it('cancel while waiting for health: the second SIGINT cancels the deploy step (
   const exit = await p.exited;
   expect(exit.code).toBe(3);
   expect(p.stdout()).not.toMatch(/deployment \S+ successful/);
-  expect(p.stdout()).not.toContain('--- step 9/10');
+  expect(p.stdout()).not.toContain('--- step 11/13');
 });

@@ -70,7 +70,79 @@ afterAll(async () => {
   await Promise.all([nomad?.close(), host?.stop(), s3?.close()]);
 });
 
+/** Where each marker first appears in `text` after the previous one; -1 for a missing one. */
+function inOrder(text: string, markers: string[]): Array<[string, number]> {
+  let from = 0;
+  return markers.map((m) => {
+    const at = text.indexOf(m, from);
+    if (at >= 0) from = at + m.length;
+    return [m, at];
+  });
+}
+
 describe('overseerr-to-nomad and friends through plexops-agent exec', () => {
+  it('--dry-run prints every command and HTTP call of every step in order, the rendered job in full, and touches nothing', { timeout: 120_000 }, async () => {
+    const file = join(dir, 'dry-run.json');
+    await writeFile(file, JSON.stringify({ kind: 'overseerr-to-nomad', params: moveParams({ jobspec: { mode: 'template', tags: ['traefik.enable=true'] } }) }));
+    const [nomadBefore, s3Before] = [nomad.requests.length, s3.requests.length];
+    const r = await runAgent(['exec', file, '--dry-run'], env, 60_000);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(nomad.requests.slice(nomadBefore), 'no request reached Nomad').toEqual([]);
+    expect(s3.requests.slice(s3Before), 'no request reached S3').toEqual([]);
+    const o = r.stdout;
+    const api = `${nomad.url}/v1`;
+    const markers = [
+      '# dry run of overseerr-to-nomad',
+      '--- step 1/13 preflight', 'docker version', 'docker inspect', `GET ${api}/agent/self`, `GET ${api}/plugin/csi/hostpath`, `GET ${api}/var/nomad/jobs/overseerr`, 'litestream version', 'litestream generations',
+      '--- step 2/13 inventory', 'du -sb', 'settings.json', 'PRAGMA integrity_check', 'GET http://127.0.0.1:PUBLISHED-PORT/api/v1/status',
+      '--- step 3/13 backup', 'tar -C',
+      '--- step 4/13 volume', `GET ${api}/volume/csi/overseerr-config`, `PUT ${api}/volume/csi/overseerr-config/create?namespace=default {"Volumes":[{"ID":"overseerr-config"`,
+      '--- step 5/13 plan', 'rendered job overseerr (Nomad API JSON', '"ID": "overseerr"', '"Name": "litestream-restore"', '"-if-replica-exists"', '"Name": "overseerr"', '"traefik.enable=true"', '"Path": "/api/v1/status"', '"Name": "litestream-replicate"', `POST ${api}/job/overseerr/plan`,
+      '--- step 6/13 seed-replica', 'litestream generations', 'litestream replicate', 'litestream restore',
+      '--- step 7/13 stop', 'docker stop', 'kill -TERM', 'PRAGMA wal_checkpoint(TRUNCATE)', 'PRAGMA integrity_check',
+      '--- step 8/13 check-replica', 'litestream restore',
+      '--- step 9/13 settings', 'settings.json', 'sha256sum',
+      '--- step 10/13 deploy', `POST ${api}/jobs?namespace=default`, `GET ${api}/job/overseerr/allocations`,
+      '--- step 11/13 verify', '/api/v1/status', '/api/v1/status/appdata', '/api/v1/user?take=1 (X-Api-Key from settings.json)', '/api/v1/request?take=1', '/api/v1/settings/plex', '/api/v1/settings/radarr',
+      '--- step 12/13 settle', `GET ${api}/job/overseerr/deployment`, 'litestream generations',
+      '--- step 13/13 report', 'step report done (dry run)',
+    ];
+    expect(inOrder(o, markers).filter(([, at]) => at < 0), o).toEqual([]);
+    // The rendered job is printed whole: it parses back as the job the plan step sends.
+    const start = o.indexOf('{', o.indexOf('rendered job overseerr'));
+    const end = o.indexOf(`POST ${api}/job/overseerr/plan`);
+    const job = JSON.parse(o.slice(start, end)) as { ID: string; TaskGroups: Array<{ Tasks: Array<{ Name: string }> }> };
+    expect(job.TaskGroups[0]?.Tasks.map((t) => t.Name)).toEqual(['litestream-restore', 'overseerr', 'litestream-replicate']);
+    expect(o).not.toContain(env.LITESTREAM_SECRET_ACCESS_KEY);
+    expect(o).not.toContain(NOMAD_TOKEN);
+    // Nothing was done: Overseerr runs, no Nomad job or volume, nothing in the bucket.
+    expect(host.container()?.State.Running).toBe(true);
+    expect((await fetch(`${api}/job/overseerr`, { headers: { 'X-Nomad-Token': NOMAD_TOKEN } })).status).toBe(404);
+    expect((await fetch(`${api}/volume/csi/overseerr-config`, { headers: { 'X-Nomad-Token': NOMAD_TOKEN } })).status).toBe(404);
+    expect(s3.list('backups')).toEqual([]);
+  });
+
+  it('the rollback, cleanup and failover drill dry runs print their commands and calls in order too, and send nothing', { timeout: 120_000 }, async () => {
+    const api = `${nomad.url}/v1`;
+    const nomadBefore = nomad.requests.length;
+    const dry = async (kind: string, params: unknown) => {
+      const file = join(dir, `dry-${kind}.json`);
+      await writeFile(file, JSON.stringify({ kind, params }));
+      const r = await runAgent(['exec', file, '--dry-run'], env, 60_000);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const missing = (o: string, markers: string[]) => inOrder(o, markers).filter(([, at]) => at < 0);
+    const rollback = await dry('overseerr-to-nomad-rollback', { dockerHost: target(), nomad: nomadTarget() });
+    expect(missing(rollback, [`DELETE ${api}/job/overseerr`, 'stop_live', 'docker start', 'docker inspect', `GET http://127.0.0.1:PUBLISHED-PORT/api/v1/status`]), rollback).toEqual([]);
+    const cleanup = await dry('overseerr-cleanup', { dockerHost: target(), nomad: nomadTarget() });
+    expect(missing(cleanup, [`GET ${api}/job/overseerr/deployment`, 'docker inspect', 'docker rm', '/COMPOSE-FILE-FROM-THE-CONTAINER-LABELS', 'docker compose -f']), cleanup).toEqual([]);
+    const drill = await dry('nomad-failover-drill', { nomad: nomadTarget() });
+    expect(missing(drill, [`GET ${api}/job/overseerr/allocations`, `GET ${api}/nodes`, `POST ${api}/node/NODE-RUNNING-THE-ALLOCATION/drain`, `GET ${api}/service/overseerr`, 'GET http://SERVICE-overseerr-ADDRESS/api/v1/status', '"MarkEligible":true']), drill).toEqual([]);
+    expect(nomad.requests.slice(nomadBefore)).toEqual([]);
+    expect(host.container()?.State.Running).toBe(true);
+  });
+
   it('a bad Nomad token fails at preflight with a clear error, before anything is stopped', async () => {
     const r = await exec('overseerr-to-nomad', moveParams(), { NOMAD_TOKEN: 'not-the-token' });
     expect(r.code).toBe(1);
@@ -89,11 +161,14 @@ describe('overseerr-to-nomad and friends through plexops-agent exec', () => {
     const r = await exec('overseerr-to-nomad', moveParams());
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('replica seeded: generation');
-    expect(r.stdout).toContain('test restore has the same row counts, integrity ok');
+    expect(r.stdout).toMatch(/live seed running \(pid \d+; it stops by itself after 24 h\)/);
+    expect(r.stdout).toContain("replica caught up by the live seed's final sync");
+    expect(r.stdout).toMatch(/restores to a copy with the stopped DB's 4 users, 10 requests/);
     expect(r.stdout).toMatch(/alloc [0-9a-f]{8} litestream-restore: Terminated — Exit Code: 0/);
     expect(r.stdout).toContain('restore stdout:');
     expect(r.stdout).toMatch(/verified at http:\/\/127\.0\.0\.1:\d+: Overseerr 1\.33\.2, config volume mounted, 4 users and 10 requests/);
+    expect(r.stdout).toMatch(/deployment \S+ successful \(Nomad's checks passed/);
+    expect(r.stdout).toMatch(/the Litestream sidecar replicates: generation\(s\) [0-9a-f]{16}/);
     expect(r.stdout).not.toContain(host.fixture.apiKey);
     expect(r.stdout).not.toContain(env.LITESTREAM_SECRET_ACCESS_KEY);
     expect(host.container()?.State).toMatchObject({ Running: false, Status: 'exited' });

@@ -3,6 +3,7 @@
  * register, deregister), blocking queries that return when the index moves, Nomad's errors, and
  * no redirect is ever followed (the token must only reach the address the policy allows).
  */
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,15 @@ describe('NomadClient', () => {
     const del = await c.delete<{ EvalID: string }>('/v1/job/client-test', { purge: 'true' });
     expect(del.EvalID).toBeTruthy();
     await expect(c.get('/v1/job/client-test')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("leaves no listener on the job's signal after a request, whatever its outcome (polling loops)", async () => {
+    const job = new AbortController();
+    const c = client({ signal: job.signal });
+    for (let i = 0; i < 30; i++) await c.get('/v1/namespaces');
+    await c.get('/v1/job/nope').catch(() => undefined);
+    await c.blockingGet('/v1/jobs', 1, 100);
+    expect(getEventListeners(job.signal, 'abort')).toHaveLength(0);
   });
 
   it('reports Nomad errors with their text and a missing token as 403', async () => {

@@ -12,13 +12,13 @@ type Ctx = StepContext<OverseerrCleanupParams>;
 
 async function checkAge(ctx: Ctx) {
   const p = ctx.params;
-  if (ctx.dryRun) return { outputs: {} };
   let dep: { Status?: string; ModifyTime?: number } | null;
   try {
     dep = await nomadClient(ctx, p.nomad).get(`/v1/job/${encodeURIComponent(p.jobName)}/deployment`);
   } catch (err) {
     throw nomadFailure(err, `job ${p.jobName}`, p.nomad);
   }
+  if (ctx.dryRun) return { outputs: {} };
   if (dep?.Status !== 'successful') throw new StepFailure(`job ${p.jobName} has no successful deployment (${dep?.Status ?? 'none'}): not cleaning up`, 'NOT_HEALTHY');
   const healthySince = Number(dep.ModifyTime ?? 0) / 1e6;
   const hours = (Date.now() - healthySince) / 3_600_000;
@@ -50,10 +50,10 @@ export function withoutService(yaml: string, name: string): string {
 async function remove(ctx: Ctx) {
   const p = ctx.params;
   const raw = await remoteOk(ctx, p.dockerHost, `docker inspect ${q(p.container)}`, `container ${p.container} not found`, 'CONTAINER_NOT_FOUND');
-  if (ctx.dryRun) return { outputs: {} };
-  const c = (JSON.parse(raw) as Array<{ State?: { Running?: boolean }; Config?: { Labels?: Record<string, string> } }>)[0];
+  const c = ctx.dryRun ? undefined : (JSON.parse(raw) as Array<{ State?: { Running?: boolean }; Config?: { Labels?: Record<string, string> } }>)[0];
   if (c?.State?.Running) throw new StepFailure(`container ${p.container} is running: it is the rollback path — stop it first (never removed while running)`, 'CONTAINER_RUNNING');
-  const compose = p.composeFile ?? c?.Config?.Labels?.['com.docker.compose.project.config_files']?.split(',')[0];
+  // A dry run reads no label: the placeholder stands where the compose file's path goes.
+  const compose = p.composeFile ?? (ctx.dryRun ? '/COMPOSE-FILE-FROM-THE-CONTAINER-LABELS' : c?.Config?.Labels?.['com.docker.compose.project.config_files']?.split(',')[0]);
   await remoteOk(ctx, p.dockerHost, `docker rm ${q(p.container)}`, `docker rm ${p.container} failed`, 'DOCKER_RM_FAILED');
   if (!compose) {
     ctx.log.line('no compose file known for the container: only the container was removed');
@@ -64,6 +64,7 @@ async function remove(ctx: Ctx) {
   const backup = `${compose}.plexops-${Date.now()}`;
   await remoteOk(ctx, p.dockerHost, `cp -p ${q(compose)} ${q(backup)} && cat > ${q(`${compose}.tmp`)} && mv ${q(`${compose}.tmp`)} ${q(compose)}`, `could not write ${compose}`, 'REMOTE_FAILED', { input: edited });
   const services = await remote(ctx, p.dockerHost, `docker compose -f ${q(compose)} config --services`);
+  if (ctx.dryRun) return { outputs: {} };
   if (services.stdout.split('\n').includes(p.composeService)) throw new StepFailure(`${compose} still lists ${p.composeService}`, 'COMPOSE_EDIT_FAILED');
   ctx.log.line(`removed container ${p.container} and service ${p.composeService} from ${compose} (previous file kept as ${backup})`);
   return { outputs: { composeFile: compose, backup } };

@@ -1,6 +1,6 @@
 /**
  * @module
- * The built-in Overseerr jobspec as Nomad's JSON `api.Job` (shown in the job log before the plan):
+ * The built-in Overseerr jobspec as Nomad's JSON `api.Job` (the plan step logs it, before the approval):
  * one group with a dynamic port `http` → 5055, the CSI volume at /app/config, the SQLite DB on the
  * allocation's ephemeral disk (alloc/data/db bound at /app/config/db — WAL on network storage
  * corrupts it, sct/overseerr#1534), a Litestream `restore -if-db-not-exists -if-replica-exists`
@@ -96,7 +96,9 @@ export async function buildJob(ctx: Ctx): Promise<Json> {
   const p = ctx.params;
   if (p.jobspec.mode === 'template') return renderOverseerrJob(p, p.jobspec);
   try {
-    const job = await nomadClient(ctx, p.nomad).post<Json>('/v1/jobs/parse', { JobHCL: p.jobspec.hcl, Canonicalize: true, ...(p.jobspec.variables ? { Variables: p.jobspec.variables } : {}) });
+    const job = await nomadClient(ctx, p.nomad).post<Json | null>('/v1/jobs/parse', { JobHCL: p.jobspec.hcl, Canonicalize: true, ...(p.jobspec.variables ? { Variables: p.jobspec.variables } : {}) });
+    // A dry run sends nothing, so Nomad has not parsed the HCL: the preview says so in place of the job.
+    if (ctx.dryRun || !job) return { ID: p.jobName, DryRun: 'the job as Nomad parses it from the HCL (POST /v1/jobs/parse) is shown here in a real run' };
     if (job.ID !== p.jobName) throw new StepFailure(`the HCL defines job "${String(job.ID)}", but jobName is "${p.jobName}"`, 'BAD_HCL');
     return job;
   } catch (err) {

@@ -51,9 +51,30 @@ export async function remoteOk<P>(ctx: StepContext<P>, target: SshTarget, script
   return r.stdout;
 }
 
-export function nomadClient<P>(ctx: StepContext<P>, t: NomadTarget): NomadClient {
+/**
+ * The Nomad API client for a step. Every request is written to the job log as `METHOD url` (a
+ * write with its JSON body, abbreviated past 600 characters — the job itself is logged by the step
+ * that sends it; the token never), before it is made; a blocking query only the first time per
+ * path; `quiet` for a polling loop that describes itself in one line. In a dry run requests are
+ * not sent: each answers `null`, so a step reads no result in a dry run.
+ */
+export function nomadClient<P>(ctx: StepContext<P>, t: NomadTarget, opts: { quiet?: boolean } = {}): NomadClient {
   const token = ctx.config.env[nomadTokenEnv(t)];
-  return new NomadClient({ address: t.address, timeoutMs: ctx.config.targetTimeoutMs, signal: ctx.signal, ...(t.namespace ? { namespace: t.namespace } : {}), ...(token ? { token } : {}) });
+  const blocking = new Set<string>();
+  const logged: typeof fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const method = init?.method ?? 'GET';
+    const isBlocking = url.searchParams.has('index');
+    const body = typeof init?.body === 'string' ? init.body : '';
+    if (!opts.quiet && (!isBlocking || !blocking.has(url.pathname))) {
+      if (isBlocking) blocking.add(url.pathname);
+      const shown = body.length > 600 ? ` (${body.length} bytes of JSON)` : body ? ` ${body}` : '';
+      ctx.log.line(`${method} ${url.origin}${url.pathname}${isBlocking ? `?${url.searchParams.toString()} (blocking query, repeated while waiting)` : url.search}${shown}`);
+    }
+    if (ctx.dryRun) return new Response('null', { status: 200, headers: { 'content-type': 'application/json' } });
+    return fetch(input, init);
+  };
+  return new NomadClient({ address: t.address, timeoutMs: ctx.config.targetTimeoutMs, signal: ctx.signal, fetch: logged, ...(t.namespace ? { namespace: t.namespace } : {}), ...(token ? { token } : {}) });
 }
 
 /** Turns a Nomad API error into a step failure that says what to fix. */
@@ -85,7 +106,7 @@ export async function dbFacts<P>(ctx: StepContext<P>, target: SshTarget, db: str
   return { integrity: ctx.dryRun ? 'ok' : integrity, counts };
 }
 
-/** GET an Overseerr API path; with `apiKey`, as the admin. */
+/** GET an Overseerr API path; with `apiKey`, as the admin. Not logged: see {@link overseerrCall}. */
 export async function overseerrGet<T>(base: string, path: string, apiKey?: string, timeoutMs = 10_000): Promise<{ status: number; body: T }> {
   const res = await fetch(base.replace(/\/+$/, '') + path, { headers: apiKey ? { 'X-Api-Key': apiKey } : {}, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
   const text = await res.text();
@@ -98,8 +119,21 @@ export async function overseerrGet<T>(base: string, path: string, apiKey?: strin
   return { status: res.status, body };
 }
 
+/** {@link overseerrGet} written to the job log first (`GET url`, and whether the API key goes with it); a dry run only logs it. */
+export async function overseerrCall<P, T>(ctx: StepContext<P>, base: string, path: string, apiKey?: string): Promise<{ status: number; body: T | undefined }> {
+  ctx.log.line(`GET ${base.replace(/\/+$/, '')}${path}${apiKey !== undefined ? ' (X-Api-Key from settings.json)' : ''}`);
+  if (ctx.dryRun) return { status: 0, body: undefined };
+  return overseerrGet<T>(base, path, apiKey);
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind on the signal. */
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });

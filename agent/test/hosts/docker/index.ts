@@ -7,10 +7,11 @@
  * (sims/overseerr/fixture.ts), a container `overseerr` (image sctx/overseerr:1.33.2, /app/config
  * mount, 127.0.0.1:<port>→5055/tcp, compose labels) running the Overseerr stand-in as a real
  * process, and the compose file the labels point at (with a second service, so a cleanup removes
- * one entry, not the file). `stop()` kills container processes, sshd and the directory.
+ * one entry, not the file). `stop()` kills container processes, sshd, whatever its sessions left
+ * running detached, and the directory.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -187,6 +188,7 @@ export async function startDockerHost(opts: DockerHostOptions = {}): Promise<Doc
       state.saveDaemon({ ...state.daemon(), down: false });
       for (const c of state.containers()) if (c.State.Running) await docker('stop', '-t', '2', c.Name.slice(1));
       await sshd.stop();
+      await killSessionLeftovers(stateDir);
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -196,6 +198,25 @@ export async function startDockerHost(opts: DockerHostOptions = {}): Promise<Doc
     await waitForHttp(`${host.overseerrUrl}/api/v1/status`, 15_000);
   }
   return host;
+}
+
+/**
+ * Kills what this host's ssh sessions left running detached (e.g. a job's Litestream live seed,
+ * started with setsid): every process whose environment carries this host's DOCKER_SIM_STATE,
+ * which sshd sets in its sessions only. By pid, one by one.
+ */
+async function killSessionLeftovers(stateDir: string): Promise<void> {
+  const marker = `DOCKER_SIM_STATE=${stateDir}`;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const env = await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => '');
+    if (!env.split('\0').includes(marker)) continue;
+    try {
+      process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
 }
 
 /** Resolves once `url` answers 200 (the stand-in is listening); throws after `timeoutMs`. */

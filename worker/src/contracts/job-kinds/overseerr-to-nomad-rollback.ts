@@ -1,7 +1,7 @@
 /** @module `overseerr-to-nomad-rollback`: stop the Nomad job (no purge) and start the docker container again. */
 import { z } from 'zod';
 import { defineJobKind } from './define';
-import { DockerName, NomadId } from './overseerr-shared';
+import { AbsPath, DockerName, NomadId } from './overseerr-shared';
 import { HttpBaseUrl, NomadTarget, SshTarget, nomadTokenEnv } from './targets';
 
 export const OverseerrRollbackParams = z.strictObject({
@@ -10,13 +10,15 @@ export const OverseerrRollbackParams = z.strictObject({
   overseerrUrl: HttpBaseUrl.optional(),
   nomad: NomadTarget,
   jobName: NomadId.default('overseerr'),
+  /** The move's backupDir: a live seed the move left running (cancelled at its approval) is stopped from there. */
+  backupDir: AbsPath.default('/var/backups/plexops'),
 });
 export type OverseerrRollbackParams = z.infer<typeof OverseerrRollbackParams>;
 
 export const overseerrToNomadRollback = defineJobKind({
   kind: 'overseerr-to-nomad-rollback',
   title: 'Roll back Overseerr to docker',
-  description: 'Stops the Overseerr Nomad job (without purging it), starts the docker container again and checks /api/v1/status there.',
+  description: 'Stops the Overseerr Nomad job (without purging it) and any Litestream live seed the move left running, starts the docker container again and checks /api/v1/status there.',
   params: OverseerrRollbackParams,
   steps: [
     { id: 'stop-nomad', title: 'Stop the Nomad job (no purge)', needsApproval: true, idempotency: 'idempotent' },

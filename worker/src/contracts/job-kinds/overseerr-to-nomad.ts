@@ -61,6 +61,12 @@ export const OverseerrToNomadParams = z
     /** New Plex address written into settings.json (plex.ip / port / useSsl); other keys are kept. */
     plex: z.strictObject({ ip: SshHost, port: Port, useSsl: z.boolean() }).optional(),
     healthTimeoutSeconds: z.number().int().min(10).max(3600).default(600),
+    /**
+     * The live seed (Litestream replicating the running DB from before the approval) stops by
+     * itself after this long; an approval given later makes the stop step seed again, inside the
+     * downtime.
+     */
+    liveSeedHours: z.number().int().min(1).max(168).default(24),
   })
   .refine((p) => !(p.configVolume && p.configPath), { message: 'give configVolume or configPath, not both', path: ['configPath'] });
 export type OverseerrToNomadParams = z.infer<typeof OverseerrToNomadParams>;
@@ -69,20 +75,27 @@ export const overseerrToNomad = defineJobKind({
   kind: 'overseerr-to-nomad',
   title: 'Move Overseerr to Nomad',
   description:
-    'Moves Overseerr from docker-compose to a Nomad job: backs up its config, stops the container (approval), seeds a ' +
-    'Litestream replica, creates the CSI volume, copies settings.json, deploys the job and verifies users, requests ' +
-    'and integrations through Overseerr\'s API. Roll back with overseerr-to-nomad-rollback.',
+    'Moves Overseerr from docker-compose to a Nomad job. While Overseerr still runs: backs up its config, creates the ' +
+    'CSI volume, renders and plans the job (shown before the approval) and seeds a Litestream replica from the live DB. ' +
+    'After the approval: stops the container, lets the replica catch up, proves it with a restored copy, copies ' +
+    'settings.json, deploys the job and verifies users, requests and integrations through Overseerr\'s API. Roll back ' +
+    'with overseerr-to-nomad-rollback.',
   params: OverseerrToNomadParams,
+  // Work that can run while Overseerr still serves comes before the approval; the downtime is
+  // stop → verify (the README's "Move Overseerr to Nomad" lists what each step does).
   steps: [
     { id: 'preflight', title: 'Preflight: docker host, container, Nomad, replica', idempotency: 'idempotent' },
     { id: 'inventory', title: 'Inventory: config, DB integrity, row counts, version', idempotency: 'idempotent' },
     { id: 'backup', title: 'Back up the config directory', idempotency: 'idempotent' },
-    { id: 'stop', title: 'Stop Overseerr (downtime starts)', needsApproval: true, idempotency: 'idempotent' },
-    { id: 'seed-replica', title: 'Seed the Litestream replica and test a restore', idempotency: 'non-idempotent' },
     { id: 'volume', title: 'Create or register the CSI volume', idempotency: 'idempotent' },
+    { id: 'plan', title: 'Render the Nomad job and plan it (no changes)', idempotency: 'idempotent' },
+    { id: 'seed-replica', title: 'Seed the Litestream replica from the running DB and test a restore', idempotency: 'non-idempotent' },
+    { id: 'stop', title: 'Stop Overseerr (downtime starts) and let the replica catch up', needsApproval: true, idempotency: 'idempotent' },
+    { id: 'check-replica', title: 'Restore the replica to a scratch copy and compare row counts', idempotency: 'idempotent' },
     { id: 'settings', title: 'Copy settings.json to the volume', idempotency: 'idempotent' },
-    { id: 'deploy', title: 'Plan, register and follow the Nomad deployment', idempotency: 'idempotent' },
-    { id: 'verify', title: 'Verify through Overseerr\'s API', idempotency: 'idempotent' },
+    { id: 'deploy', title: 'Register the planned job and wait for Overseerr to answer', idempotency: 'idempotent' },
+    { id: 'verify', title: 'Verify through Overseerr\'s API (downtime ends)', idempotency: 'idempotent' },
+    { id: 'settle', title: 'Wait for a healthy deployment and the Litestream sidecar', idempotency: 'idempotent' },
     { id: 'report', title: 'Report', idempotency: 'idempotent' },
   ],
   targets: (p) => ({ ssh: [p.dockerHost, p.settingsTarget.host], nomad: [p.nomad] }),

@@ -20,6 +20,14 @@ describe('overseerr-to-nomad params', () => {
     expect(def?.targets(p)).toEqual({ ssh: [base.dockerHost, base.settingsTarget.host], nomad: [base.nomad] });
     expect(def?.secretEnv(p)).toEqual(['NOMAD_TOKEN', 'LITESTREAM_ACCESS_KEY_ID', 'LITESTREAM_SECRET_ACCESS_KEY']);
     expect(def?.steps.filter((s) => s.needsApproval).map((s) => s.id)).toEqual(['stop']);
+    expect(p.liveSeedHours).toBe(24);
+  });
+
+  it('puts what can run while Overseerr serves before the approval, and only the move itself after it', () => {
+    const ids = getJobKind('overseerr-to-nomad')?.steps.map((s) => s.id) ?? [];
+    const approval = ids.indexOf('stop');
+    expect(ids.slice(0, approval)).toEqual(['preflight', 'inventory', 'backup', 'volume', 'plan', 'seed-replica']);
+    expect(ids.slice(approval)).toEqual(['stop', 'check-replica', 'settings', 'deploy', 'verify', 'settle', 'report']);
   });
 
   it('refuses hostile or malformed input with field paths', () => {
@@ -36,6 +44,8 @@ describe('overseerr-to-nomad params', () => {
     expect(paths(bad({ jobspec: { mode: 'template', tags: ['a"b'] } }))).toContain('params.jobspec.tags.0');
     expect(paths(bad({ jobspec: { mode: 'hcl', hcl: 'x'.repeat(256 * 1024 + 1) } }))).toContain('params.jobspec.hcl');
     expect(paths(bad({ healthTimeoutSeconds: 1e308 }))).toContain('params.healthTimeoutSeconds');
+    expect(paths(bad({ liveSeedHours: 0 }))).toContain('params.liveSeedHours');
+    expect(paths(bad({ liveSeedHours: 169 }))).toContain('params.liveSeedHours');
     expect(paths(bad({ plex: { ip: '\ud800', port: 32400, useSsl: false } }))).toContain('params.plex.ip');
     expect(paths(bad({ extra: 1 }))).toEqual(['params']);
   });
@@ -45,6 +55,8 @@ describe('overseerr-to-nomad params', () => {
     expect(info).toHaveLength(4);
     for (const k of info) expect(k.paramsSchema.type).toBe('object');
     expect(parseJobParams('overseerr-cleanup', { dockerHost: base.dockerHost, nomad: base.nomad })).toMatchObject({ ok: true, params: { minHealthyHours: 24 } });
+    expect(parseJobParams('overseerr-to-nomad-rollback', { dockerHost: base.dockerHost, nomad: base.nomad })).toMatchObject({ ok: true, params: { backupDir: '/var/backups/plexops' } });
+    expect(parseJobParams('overseerr-to-nomad-rollback', { dockerHost: base.dockerHost, nomad: base.nomad, backupDir: '/x/../etc' }).ok).toBe(false);
     expect(parseJobParams('nomad-failover-drill', { nomad: base.nomad, statusPath: 'http://elsewhere' }).ok).toBe(false);
   });
 });
