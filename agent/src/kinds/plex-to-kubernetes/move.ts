@@ -97,7 +97,10 @@ export async function transfer(ctx: Ctx): Promise<StepOutcome> {
   const partialAs = `${partial}/Library/Application Support`;
   const excludes = ctx.params.excludes.map((e) => `--exclude=${shq(`Plex Media Server/${e}`)}`).join(' ');
   const z = ctx.params.compress ? ' -z' : '';
-  const cleanup = () => inPod(ctx, t, helper, `rm -rf ${shq(t.configMountPath)}/${PARTIAL}*`, { check: false, cleanup: true, timeoutMs: 600_000 });
+  const cleanup = async () => {
+    const r = await inPod(ctx, t, helper, `rm -rf ${shq(t.configMountPath)}/${PARTIAL}*`, { check: false, cleanup: true, timeoutMs: 600_000 });
+    ctx.log.line(r.code === 0 ? 'the partial copy on the PVC was removed' : `could not remove the partial copy (${t.configMountPath}/${PARTIAL}*): remove it before Plex starts on this PVC`);
+  };
   await inPod(ctx, t, helper, `rm -rf ${shq(t.configMountPath)}/${PARTIAL}* && mkdir -p ${shq(partialAs)}`, { check: 'preparing the partial directory' });
   const started = Date.now();
   const result = await runPipe({
