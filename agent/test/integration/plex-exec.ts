@@ -37,14 +37,22 @@ export interface PlexExec {
   close(): Promise<void>;
 }
 
-export async function startPlexExec(prefix: string, hostOpts: Omit<PlexHostOptions, 'sshKeysFrom'> = {}): Promise<PlexExec> {
+export interface PlexExecOptions {
+  /** The fault-injecting tar in the pms-docker image (default true; benchmarks leave it out). */
+  faults?: boolean;
+  /** Size of the config PVC the chart asks for (default the chart's 2Gi). */
+  configStorage?: string;
+}
+
+export async function startPlexExec(prefix: string, hostOpts: Omit<PlexHostOptions, 'sshKeysFrom'> = {}, o: PlexExecOptions = {}): Promise<PlexExec> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  const images = pmsDockerImages(join(dir, 'images'));
   const [host, kube] = await Promise.all([
     startPlexHost({ sizeBytes: 4 << 20, ...hostOpts }),
-    startKubeSim({ namespaces: ['media'], podReadyDelayMs: 20, probeIntervalMs: 100, images: withFaults(pmsDockerImages(join(dir, 'images')), faultLayer(dir)) }),
+    startKubeSim({ namespaces: ['media'], podReadyDelayMs: 20, probeIntervalMs: 100, images: o.faults === false ? images : withFaults(images, faultLayer(dir)) }),
   ]);
   const k = kubectlRunner(kube);
-  await plexTarget(kube, host.fixture);
+  await plexTarget(kube, host.fixture, o.configStorage ? { configStorage: o.configStorage } : {});
   const policy = { ssh: [{ host: '127.0.0.1', port: host.sshd.port, users: ['root'] }], kube: [{ context: 'sim', namespaces: ['media'] }], nomad: [] };
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, PLEXOPS_AGENT_CONFIG_DIR: dir, PLEXOPS_AGENT_SSH_CONFIG: host.sshd.clientConfig, PLEXOPS_AGENT_TARGET_TIMEOUT_MS: '20000', ...kube.env };
   let n = 0;
