@@ -72,7 +72,8 @@ export async function execCommand(file: string | undefined, cfg: AgentConfig, po
         ...(o.onSpawn ? { onSpawn: o.onSpawn } : {}),
         hooks: {
           stepStart: async (i) => {
-            if (def?.steps[i]?.needsApproval && !o.approve && !o.dryRun) {
+            // As the worker decides at creation: some steps need an approval only with some params.
+            if (def?.stepNeedsApproval(i, def.params.safeParse(job.params ?? {}).data) && !o.approve && !o.dryRun) {
               io.err(`step ${def.steps[i]?.id} needs approval: re-run with --yes to approve it locally`);
               return 'awaiting_approval';
             }

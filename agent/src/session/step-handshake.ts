@@ -90,7 +90,12 @@ export function workerHooks(d: HandshakeDeps): JobHooks {
       sent = refusedResult(i, result, err);
       noteCancel(await send(sent));
     }
-    if (sent.status === 'succeeded') held.done.push(i);
+    if (sent.status === 'succeeded') {
+      held.done.push(i);
+      // A daemon restarted after a kill resumes from the held file: later steps need this step's outputs.
+      const step = held.job.steps.find((s) => s.index === i);
+      if (step) Object.assign(step, { status: 'succeeded', outputs: sent.outputs ?? null });
+    }
     held.running = null;
     held.children = [];
     await d.save();

@@ -5,7 +5,8 @@
  * plus a real sshd, the kube simulator (real kubectl) and the Nomad simulator.
  * With `{ plex: {...} }` it also starts a Plex source host (hosts/plex/host.ts: a sandboxed Ubuntu-like VM
  * with Plex, reachable with the same ssh client config as root on its own port, allowed by the policy) and
- * lets the kube simulator run plexinc/pms-docker images (hosts/plex/pms-docker.ts).
+ * lets the kube simulator run plexinc/pms-docker images (hosts/plex/pms-docker.ts) with the fault layer
+ * (hosts/plex/faults.ts: a throttled or corrupting tar, switched by files on the config PVC).
  */
 import { createHash } from 'node:crypto';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { killAll, runAgent, startAgent, type AgentProc } from '../support/agent-
 import { startSshd, type TestSshd } from '../support/sshd';
 import { startPlexHost, type PlexHost, type PlexHostOptions } from '../hosts/plex/host';
 import { pmsDockerImages } from '../hosts/plex/pms-docker';
+import { faultLayer, withFaults } from '../hosts/plex/faults';
 
 export const NOMAD_TOKEN = 'nomad-e2e-token-5d1c0b7a';
 
@@ -54,7 +56,7 @@ export async function startE2E(vars: Record<string, string> = {}, opts: { plex?:
   const [h, sshd, kube, nomad] = await Promise.all([
     startJobsHarness({ AGENT_LEASE_TTL_MS: '6000', AGENT_WAIT_MS: '2000', ...vars }),
     startSshd(),
-    startKubeSim({ namespaces: ['media'], ...(images ? { images: pmsDockerImages(images) } : {}) }),
+    startKubeSim({ namespaces: ['media'], ...(images ? { images: withFaults(pmsDockerImages(images), faultLayer(images)) } : {}) }),
     startNomadSim({ aclToken: NOMAD_TOKEN, namespaces: ['media'] }),
   ]);
   const plex = opts.plex ? await startPlexHost({ ...opts.plex, sshKeysFrom: sshd.dir }) : undefined;

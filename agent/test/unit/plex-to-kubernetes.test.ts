@@ -91,7 +91,7 @@ describe('plex-to-kubernetes params', () => {
     expect(p.source).toMatchObject({ sudo: 'none', service: 'plexmediaserver' });
     expect(p.target).toMatchObject({ configMountPath: '/config', plexUid: 1000, plexGid: 1000 });
     expect(p.excludes).toEqual(['Cache', 'Crash Reports', 'Diagnostics', 'Logs', 'Updates', 'Codecs']);
-    expect(p).toMatchObject({ overwrite: 'refuse', versionPin: { mode: 'none', keyPath: 'spec.values.image.tag' }, skipBif: false, compress: false });
+    expect(p).toMatchObject({ overwrite: 'refuse', versionPin: { mode: 'none', checkRegistry: false }, skipBif: false, compress: false, libraryPaths: { useStoredPlexToken: false } });
     expect(plexToKubernetes.targets(p)).toEqual({ ssh: [{ host: 'plex-vm' }], kube: [{ namespace: 'media' }] });
   });
 
@@ -107,6 +107,13 @@ describe('plex-to-kubernetes params', () => {
       { ...base, pathMap: [{ from: '/mnt/nas', to: 'media' }] },
       { ...base, versionPin: { mode: 'yaml', file: '/etc/values.yaml', keyPath: 'spec..tag' } },
       { ...base, versionPin: { mode: 'yaml' } },
+      { ...base, versionPin: { mode: 'helm' } },
+      { ...base, versionPin: { mode: 'helm', chart: 'plex/pms; rm -rf /' } },
+      { ...base, versionPin: { mode: 'helm', chart: 'plex/plex-media-server', release: 'Plex' } },
+      { ...base, versionPin: { mode: 'helm', chart: '-plex', chartVersion: '1.5' } },
+      { ...base, versionPin: { mode: 'none', registryUrl: 'ftp://mirror' } },
+      { ...base, libraryPaths: { plexToken: 'short' } },
+      { ...base, libraryPaths: { plexToken: 'token with spaces and "quotes"' } },
       { ...base, target: { namespace: 'media', plexUid: 2 ** 40 } },
       { ...base, extra: true },
     ];

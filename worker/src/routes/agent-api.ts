@@ -27,6 +27,7 @@ import { getHub } from '../hub/hub-client';
 import { enrollAgent } from '../services/agents/enrollment';
 import { rotateAgentToken } from '../services/agents/tokens';
 import { waitForJob } from '../services/agents/wait-for-job';
+import { storedSecretResolver } from '../services/jobs/claim-secrets';
 import { heartbeatAndWait } from '../services/jobs/heartbeat';
 import { startStep } from '../services/jobs/step-start';
 import { finishStep } from '../services/jobs/step-finish';
@@ -61,6 +62,7 @@ export const agentApiRoutes = new Hono<AgentEnv>()
       ...(body.scope ? { scope: body.scope } : {}),
       leaseTtlMs: cfg.AGENT_LEASE_TTL_MS,
       aborted: () => c.req.raw.signal?.aborted ?? false,
+      storedSecret: storedSecretResolver(c.var.db(), cfg.SECRETS_KEY),
     });
     return c.json({ job, pollAfterMs: job ? 0 : cfg.AGENT_POLL_AFTER_MS }, 200);
   })

@@ -1,10 +1,12 @@
 /**
  * @module `plex-to-kubernetes-rollback` on the agent: scale the Plex StatefulSet to 0 (and wait until its pod
- * is gone — two servers with one identity must never run together), re-enable and start Plex on the source,
+ * is gone — two servers with one identity must never run together — and remove a migration helper pod a
+ * stopped move left behind), re-enable and start Plex on the source,
  * and require /identity there to answer with the original machineIdentifier.
  */
 import type { PlexToKubernetesRollbackParams } from '../../../../worker/src/contracts/job-kinds';
 import { StepFailure, type KindImpl, type StepContext, type StepOutcome } from '../types';
+import { HELPER_ROLE_LABEL } from '../plex-to-kubernetes/move';
 import { kube, onSource, parseJson, shq, sleep } from '../plex-to-kubernetes/remote';
 
 type Ctx = StepContext<PlexToKubernetesRollbackParams>;
@@ -22,6 +24,8 @@ async function stopTarget(ctx: Ctx): Promise<StepOutcome> {
   const sts = await statefulSet(ctx);
   await kube(ctx, ctx.params.target, ['scale', `statefulset/${sts}`, '--replicas=0'], { check: 'scaling the StatefulSet to 0' });
   await kube(ctx, ctx.params.target, ['wait', '--for=delete', `pod/${sts}-0`, '--timeout=300s'], { check: false, timeoutMs: 320_000 });
+  // A move that stopped half-way may have left its helper pod on the config PVC.
+  await kube(ctx, ctx.params.target, ['delete', 'pod', '-l', `${HELPER_ROLE_LABEL}=plex-migration-helper`, '--ignore-not-found', '--wait=true'], { check: 'removing a migration helper pod', timeoutMs: 320_000 });
   const left = await kube(ctx, ctx.params.target, ['get', 'pod', `${sts}-0`, '--ignore-not-found', '-o', 'name'], { check: 'checking the pod is gone' });
   if (!ctx.dryRun && left.stdout.trim()) throw new StepFailure(`pod ${sts}-0 is still running`, 'TARGET_BUSY');
   ctx.log.line(`StatefulSet ${sts} scaled to 0; its pod is gone`);

@@ -9,6 +9,10 @@ import type { PlexToKubernetesParams } from '../../../../worker/src/contracts/jo
 import { runPipe } from '../../executors/pipe';
 import { StepFailure, type StepContext, type StepOutcome } from '../types';
 import { factsScript, parseFacts, type DbFacts } from './facts';
+import { chartVersionOf, helmArgv, registryCheck } from './pin';
+import type { TagCheck } from './registry';
+import { runProcess } from '../../executors/process';
+import { libraryPathsThroughApi } from '../../../../worker/src/contracts/job-kinds';
 import { BLOBS_DB, DB_DIR, LIBRARY_DB, PLEX_BINARY, UBUNTU_APP_SUPPORT, earlier, kube, onSource, parseJson, shq, sourceArgv } from './remote';
 
 export type Ctx = StepContext<PlexToKubernetesParams>;
@@ -22,6 +26,9 @@ export interface PreflightOut {
   pvc: string;
   image: string;
   container: string;
+  /** The Helm release and chart version that made the StatefulSet (its labels), when it has them. */
+  helmRelease?: string;
+  chartVersion?: string;
 }
 
 /** `systemctl show -p Environment --value` output → variables (systemd quotes entries with spaces). */
@@ -67,6 +74,21 @@ async function findStatefulSet(ctx: Ctx): Promise<Sts> {
   return plex[0]!;
 }
 
+/** helm mode: helm runs here and knows the release — checked now, not after the data has moved. */
+async function preflightPin(ctx: Ctx, pre: Pick<PreflightOut, 'helmRelease' | 'chartVersion'>): Promise<void> {
+  const pin = ctx.params.versionPin;
+  if (pin.mode !== 'helm') return;
+  const release = pin.release ?? pre.helmRelease;
+  if (!release && !ctx.dryRun) throw new StepFailure('versionPin.mode is helm but the StatefulSet has no app.kubernetes.io/instance label: set versionPin.release', 'PIN_FAILED');
+  const argv = helmArgv(ctx, pre, '<version>');
+  const status = ['helm', 'status', release ?? '<release>', ...argv.filter((a) => a.startsWith('--namespace=') || a.startsWith('--kube-context=')), '-o', 'json'];
+  const r = await runProcess({ argv: status, env: ctx.config.env, log: ctx.log, graceMs: ctx.config.cancelGraceMs, timeoutMs: ctx.config.targetTimeoutMs * 6, stdout: 'capture', dryRun: ctx.dryRun, signal: ctx.signal });
+  if (ctx.dryRun) return;
+  if (r.spawnError) throw new StepFailure(`versionPin.mode is helm but helm cannot run on this agent (${r.spawnError}); nothing was changed`, 'PIN_FAILED');
+  if (r.code !== 0) throw new StepFailure(`helm does not know release ${release} in ${ctx.params.target.namespace} (helm status exit ${r.code}); nothing was changed`, 'PIN_FAILED');
+  ctx.log.line(`helm release ${release} found; the pin will run: ${argv.join(' ')}`);
+}
+
 export async function preflight(ctx: Ctx): Promise<StepOutcome> {
   const { source, target } = ctx.params;
   const env = await onSource(ctx, source, `systemctl show -p Environment --value ${shq(source.service)} 2>/dev/null || true`, { check: 'ssh login on the source' });
@@ -110,8 +132,17 @@ export async function preflight(ctx: Ctx): Promise<StepOutcome> {
       if (has.code === 0) throw new StepFailure(`the target PVC ${pvcName} already holds a Library (overwrite policy: refuse); nothing was changed. Choose "move-aside" to keep it in a timestamped folder on the PVC.`, 'TARGET_NOT_EMPTY');
     }
   }
+  const helmRelease = sts?.metadata.labels?.['app.kubernetes.io/instance'];
+  const chartVersion = chartVersionOf(sts?.metadata.labels?.['helm.sh/chart']);
+  await preflightPin(ctx, { helmRelease, chartVersion });
+  if (libraryPathsThroughApi(ctx.params) && !ctx.params.libraryPaths.plexToken && !ctx.dryRun) {
+    throw new StepFailure('libraryPaths.useStoredPlexToken is on but the job came without a Plex token: store one in Settings → Plex (or give libraryPaths.plexToken); nothing was changed', 'NO_PLEX_TOKEN');
+  }
   ctx.log.line(`to move: ${files} files, ${bytes} bytes → PVC ${pvcName} of StatefulSet ${name}`);
-  const out: PreflightOut = { appSupportDir, pmsDir, bytes, files, statefulSet: name, pvc: pvcName, image: container?.image ?? '', container: container?.name ?? '' };
+  const out: PreflightOut = {
+    appSupportDir, pmsDir, bytes, files, statefulSet: name, pvc: pvcName, image: container?.image ?? '', container: container?.name ?? '',
+    ...(helmRelease ? { helmRelease } : {}), ...(chartVersion ? { chartVersion } : {}),
+  };
   return { outputs: { ...out } };
 }
 
@@ -120,6 +151,8 @@ export interface InventoryOut {
   machineIdentifier: string;
   rateBytesPerSecond: number;
   expectedDowntimeSeconds: number;
+  /** Whether the image tag for this version exists in the registry (asked before anything is touched). */
+  registry?: TagCheck;
 }
 
 const PROBE_BYTES = 16 * 1024 * 1024;
@@ -150,7 +183,10 @@ export async function inventory(ctx: Ctx): Promise<StepOutcome> {
   const rate = probe.bytes / seconds;
   const expectedDowntimeSeconds = rate > 0 ? Math.ceil(pre.bytes / rate) : 0;
   ctx.log.line(`Plex ${version || '?'} on the source, machineIdentifier ${machineIdentifier || '?'}; link ${(rate / 1e6).toFixed(1)} MB/s → about ${expectedDowntimeSeconds} s of transfer for ${pre.bytes} bytes`);
-  const out: InventoryOut = { version, machineIdentifier, rateBytesPerSecond: Math.round(rate), expectedDowntimeSeconds };
+  const registry = await registryCheck(ctx, pre.image, version || '<version>');
+  if (registry.result === 'missing') throw new StepFailure(`the image tag ${version} does not exist in the registry of ${pre.image || 'the StatefulSet\'s image'}: Kubernetes could not pull it. Nothing was changed.`, 'TAG_MISSING');
+  ctx.log.line(registry.result === 'exists' ? `image tag ${version} exists in the registry` : `image tag not checked against the registry: ${registry.reason}`);
+  const out: InventoryOut = { version, machineIdentifier, rateBytesPerSecond: Math.round(rate), expectedDowntimeSeconds, registry };
   return { outputs: { ...out } };
 }
 

@@ -59,7 +59,16 @@ function sections(out: string): Record<string, string> {
   return parts;
 }
 
-const rows = (text: string | undefined): Array<Record<string, unknown>> => (text && text.trim() ? (JSON.parse(text) as Array<Record<string, unknown>>) : []);
+/** Plex SQLite's `-json` rows; a query that failed (a broken DB prints an error instead) reads as no rows. */
+function rows(text: string | undefined): Array<Record<string, unknown>> {
+  if (!text?.trim()) return [];
+  try {
+    const v = JSON.parse(text) as unknown;
+    return Array.isArray(v) ? (v as Array<Record<string, unknown>>) : [];
+  } catch {
+    return [];
+  }
+}
 
 function perAccount(list: Array<Record<string, unknown>>): Record<string, string> {
   const by = new Map<string, ReturnType<typeof createHash>>();

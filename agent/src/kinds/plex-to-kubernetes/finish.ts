@@ -6,45 +6,11 @@
  * history and resume points per account, library folders and sample media readable through the path map),
  * write the per-library folder guide, and report.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import { StepFailure, type StepOutcome } from '../types';
 import { checkIntegrity, type Ctx, type InventoryOut, type PreflightOut } from './detect';
 import { compareFacts, factsScript, mapPath, parseFacts, type DbFacts } from './facts';
 import { waitForPod } from './move';
 import { PLEX_SQLITE, earlier, inPod, kube, shq, sleep } from './remote';
-import { setYamlScalar, YamlPinError } from './yaml-pin';
-
-const tagOf = (image: string) => image.match(/:([^:@/]+)(@sha256:[0-9a-f]+)?$/)?.[1] ?? 'latest';
-
-export async function pinVersion(ctx: Ctx): Promise<StepOutcome> {
-  const pre = earlier<PreflightOut>(ctx, 'preflight');
-  const { version } = earlier<InventoryOut>(ctx, 'inventory');
-  const pin = ctx.params.versionPin;
-  if (pin.mode === 'yaml' && pin.file) {
-    ctx.log.line(`${ctx.dryRun ? 'would set' : 'setting'} ${pin.keyPath} = ${version} in ${pin.file}`);
-    if (ctx.dryRun) return { outputs: { mode: 'yaml' } };
-    let text: string;
-    try {
-      text = await readFile(pin.file, 'utf8');
-    } catch (e) {
-      throw new StepFailure(`cannot read ${pin.file}: ${(e as Error).message}`, 'PIN_FAILED');
-    }
-    try {
-      const r = setYamlScalar(text, pin.keyPath, version);
-      await writeFile(`${pin.file}.plexops-tmp`, r.text);
-      await rename(`${pin.file}.plexops-tmp`, pin.file);
-      ctx.log.line(`${pin.keyPath}: ${r.old} → ${version} (comments and layout kept); apply it (GitOps or helm) before Plex restarts elsewhere`);
-    } catch (e) {
-      if (e instanceof YamlPinError) throw new StepFailure(`cannot pin in ${pin.file}: ${e.message}`, 'PIN_FAILED');
-      throw e;
-    }
-  }
-  const running = tagOf(pre.image);
-  const warning = running !== version ? `the StatefulSet runs tag ${running}, the source ran ${version}: Plex migrates DBs forward and downgrades are unverified — pin ${version}` : undefined;
-  if (warning) ctx.log.line(`warning: ${warning}`);
-  ctx.log.line('the tag was not checked against the image registry (the agent has no registry access)');
-  return { outputs: { mode: pin.mode, runningTag: running, ...(warning ? { warning } : {}) } };
-}
 
 /** /identity inside the pod (curl, else wget), parsed. */
 async function podIdentity(ctx: Ctx, pod: string): Promise<{ machineIdentifier: string; version: string } | undefined> {
@@ -98,23 +64,6 @@ export async function verify(ctx: Ctx): Promise<StepOutcome> {
   if (unreadable) throw new StepFailure(`${unreadable} of ${samples.length} sample media files are not readable in the pod`, 'MEDIA_MISSING');
   ctx.log.line(`verified: integrity ok; ${Object.entries(facts.counts).map(([k, v]) => `${k} ${v}`).join(', ')}; watch history and resume points of ${Object.keys(facts.views).length} account(s) equal; ${folders.length} folder(s) present; ${samples.length} sample file(s) read (${readLines.map((l) => l.split(' ')[2]).join(', ')})`);
   return { outputs: { counts: facts.counts, accounts: Object.keys(facts.views).length, folders: folders.length, samples: samples.length } };
-}
-
-export async function libraryPaths(ctx: Ctx): Promise<StepOutcome> {
-  const ref = (ctx.outputs['stop-source'] as { facts?: DbFacts } | undefined)?.facts;
-  const guide = (ref?.sections ?? []).map((s) => ({
-    library: s.name,
-    folders: s.locations.map((from) => ({ from, to: mapPath(from, ctx.params.pathMap) ?? from })),
-  }));
-  const changes = guide.filter((g) => g.folders.some((f) => f.from !== f.to));
-  for (const g of changes) {
-    ctx.log.line(`library "${g.library}": ${g.folders.map((f) => `${f.from} → ${f.to}`).join('; ')}`);
-  }
-  const route = changes.length
-    ? 'In Plex: Settings → Library: turn OFF "Empty trash automatically after every scan"; for each library above, Manage Library → Edit → Add folders: add the new folder, Scan Library Files, then remove the old folder; check nothing is marked unavailable; turn empty trash back on.'
-    : 'No library folder changes: the media paths are the same in Kubernetes.';
-  ctx.log.line(route);
-  return { outputs: { guide, route } };
 }
 
 export async function report(ctx: Ctx): Promise<StepOutcome> {

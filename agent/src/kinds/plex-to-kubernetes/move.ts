@@ -15,6 +15,7 @@ import { BLOBS_DB, DB_DIR, LIBRARY_DB, earlier, inPod, kube, kubeArgv, onSource,
 
 const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 export const helperName = (sts: string) => `${sts}-plexops-helper`.slice(0, 63);
+export const HELPER_ROLE_LABEL = 'plexops/role';
 const PARTIAL = '.plexops-partial';
 
 export async function stopSource(ctx: Ctx): Promise<StepOutcome> {
@@ -54,7 +55,7 @@ export async function prepareTarget(ctx: Ctx): Promise<StepOutcome> {
   const manifest = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: helper, namespace: t.namespace, labels: { 'app.kubernetes.io/managed-by': 'plexops', 'plexops/role': 'plex-migration-helper' } },
+    metadata: { name: helper, namespace: t.namespace, labels: { 'app.kubernetes.io/managed-by': 'plexops', [HELPER_ROLE_LABEL]: 'plex-migration-helper' } },
     spec: {
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: 5,
@@ -67,7 +68,7 @@ export async function prepareTarget(ctx: Ctx): Promise<StepOutcome> {
   const aside = `${mount}/Library.plexops-old-${stamp()}`;
   const policy = ctx.params.overwrite;
   const r = await inPod(ctx, t, helper, [
-    `rm -rf ${shq(`${mount}/${PARTIAL}`)}`,
+    `rm -rf ${shq(mount)}/${PARTIAL}*`,
     `if [ -e ${shq(`${mount}/Library`)} ]; then`,
     policy === 'move-aside' ? `  mv ${shq(`${mount}/Library`)} ${shq(aside)} && echo "moved aside"` : '  echo "exists"; exit 7',
     'fi',
@@ -81,16 +82,26 @@ export async function prepareTarget(ctx: Ctx): Promise<StepOutcome> {
 /** A manifest line per entry: type, mode, size and mtime of files, symlink targets; sorted. */
 const MANIFEST = `-printf '%y %m %s %Ts %P -> %l\\n' | awk '$1 == "d" { $3 = "-"; $4 = "-" } { print }' | LC_ALL=C sort`;
 const DB_SUMS = `for f in ${[LIBRARY_DB, `${LIBRARY_DB}-wal`, BLOBS_DB, `${BLOBS_DB}-wal`].map((f) => shq(`${DB_DIR}/${f}`)).join(' ')}; do [ -e "$f" ] && sha256sum "$f"; done; true`;
+/** One regular file in SAMPLE_EVERY (every Nth of the sorted list, so both sides pick the same) is checksummed too. */
+const SAMPLE_EVERY = 32;
+const sampleSums = (prune: string) => `find . -mindepth 1 ${prune}-type f -printf '%P\\n' | LC_ALL=C sort | awk 'NR % ${SAMPLE_EVERY} == 1' | while IFS= read -r f; do sha256sum "$f"; done`;
+/** The manifest script: every entry, then the DB checksums and the sample's. */
+const manifestScript = (dir: string, prune = '') => `cd ${shq(dir)} && find . -mindepth 1 ${prune}${MANIFEST} && echo @@sums && ${DB_SUMS} && ${sampleSums(prune)}`;
 
 export async function transfer(ctx: Ctx): Promise<StepOutcome> {
   const pre = earlier<PreflightOut>(ctx, 'preflight');
   const { helper } = earlier<{ helper: string }>(ctx, 'prepare-target');
   const t = ctx.params.target;
-  const partialAs = `${t.configMountPath}/${PARTIAL}/Library/Application Support`;
+  // A fresh directory per attempt: what a killed earlier attempt may still be writing never mixes with this one.
+  const partial = `${t.configMountPath}/${PARTIAL}-${stamp()}`;
+  const partialAs = `${partial}/Library/Application Support`;
   const excludes = ctx.params.excludes.map((e) => `--exclude=${shq(`Plex Media Server/${e}`)}`).join(' ');
   const z = ctx.params.compress ? ' -z' : '';
-  const cleanup = () => inPod(ctx, t, helper, `rm -rf ${shq(`${t.configMountPath}/${PARTIAL}`)}`, { check: false });
-  await inPod(ctx, t, helper, `rm -rf ${shq(`${t.configMountPath}/${PARTIAL}`)} && mkdir -p ${shq(partialAs)}`, { check: 'preparing the partial directory' });
+  const cleanup = async () => {
+    const r = await inPod(ctx, t, helper, `rm -rf ${shq(t.configMountPath)}/${PARTIAL}*`, { check: false, cleanup: true, timeoutMs: 600_000 });
+    ctx.log.line(r.code === 0 ? 'the partial copy on the PVC was removed' : `could not remove the partial copy (${t.configMountPath}/${PARTIAL}*): remove it before Plex starts on this PVC`);
+  };
+  await inPod(ctx, t, helper, `rm -rf ${shq(t.configMountPath)}/${PARTIAL}* && mkdir -p ${shq(partialAs)}`, { check: 'preparing the partial directory' });
   const started = Date.now();
   const result = await runPipe({
     from: sourceArgv(ctx, ctx.params.source, `tar -C ${shq(pre.appSupportDir)}${z} --anchored ${excludes}${ctx.params.skipBif ? " --no-anchored --exclude='*.bif'" : ''} -cf - 'Plex Media Server'`),
@@ -109,16 +120,21 @@ export async function transfer(ctx: Ctx): Promise<StepOutcome> {
     throw new StepFailure(result.cancelled ? 'transfer cancelled; the partial copy on the PVC was removed' : `transfer failed (source exit ${result.from.code ?? result.from.signal}, pod exit ${result.to.code ?? result.to.signal}${result.idle ? ', stalled' : ''}); the partial copy was removed — retry the step`, result.cancelled ? 'CANCELLED' : 'TRANSFER_FAILED');
   }
   const filter = [...ctx.params.excludes.map((e) => `-path ${shq(`./${e}`)}`), ...(ctx.params.skipBif ? ["-name '*.bif'"] : [])].join(' -o ');
-  const src = await onSource(ctx, ctx.params.source, `cd ${shq(pre.pmsDir)} && find . -mindepth 1 ${filter ? `\\( ${filter} \\) -prune -o ` : ''}${MANIFEST} && echo @@sums && ${DB_SUMS}`, { check: 'source manifest' });
-  const dst = await inPod(ctx, t, helper, `cd ${shq(`${partialAs}/Plex Media Server`)} && find . -mindepth 1 ${MANIFEST} && echo @@sums && ${DB_SUMS}`, { check: 'target manifest' });
+  const src = await onSource(ctx, ctx.params.source, manifestScript(pre.pmsDir, filter ? `\\( ${filter} \\) -prune -o ` : ''), { check: 'source manifest' });
+  const dst = await inPod(ctx, t, helper, manifestScript(`${partialAs}/Plex Media Server`), { check: 'target manifest' });
   const differing = diffManifests(src.stdout, dst.stdout);
   if (!ctx.dryRun && differing.length > 0) {
     await cleanup();
     throw new StepFailure(`the copy differs from the source at ${differing.length} path(s): ${differing.slice(0, 20).join(', ')}${differing.length > 20 ? ', …' : ''}; the partial copy was removed`, 'MANIFEST_MISMATCH');
   }
-  await inPod(ctx, t, helper, `mv ${shq(`${t.configMountPath}/${PARTIAL}/Library`)} ${shq(`${t.configMountPath}/Library`)} && rmdir ${shq(`${t.configMountPath}/${PARTIAL}`)}`, { check: 'moving the copy into place' });
+  if (ctx.signal.aborted) {
+    await cleanup();
+    throw new StepFailure('transfer cancelled; the partial copy on the PVC was removed', 'CANCELLED');
+  }
+  await inPod(ctx, t, helper, `mv ${shq(`${partial}/Library`)} ${shq(`${t.configMountPath}/Library`)} && rm -rf ${shq(t.configMountPath)}/${PARTIAL}*`, { check: 'moving the copy into place' });
   const rate = seconds > 0 ? result.bytes / seconds : 0;
-  ctx.log.line(`moved ${result.bytes} bytes in ${seconds.toFixed(1)} s (${(rate / 1e6).toFixed(1)} MB/s); manifests of ${src.stdout.split('\n').length} entries agree; stream sha256 ${result.sha256}`);
+  const sums = dst.stdout.slice(dst.stdout.indexOf('@@sums')).split('\n').filter((l) => /^[0-9a-f]{64} /.test(l)).length;
+  ctx.log.line(`moved ${result.bytes} bytes in ${seconds.toFixed(1)} s (${(rate / 1e6).toFixed(1)} MB/s); manifests of ${src.stdout.split('\n').length} entries and ${sums} checksums agree; stream sha256 ${result.sha256}`);
   return { outputs: { bytes: result.bytes, seconds, rateBytesPerSecond: Math.round(rate), streamSha256: result.sha256 } };
 }
 

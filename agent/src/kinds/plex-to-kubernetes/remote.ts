@@ -10,10 +10,9 @@ import { runProcess, type RunResult } from '../../executors/process';
 import { sshArgv } from '../../executors/ssh';
 import { sshRule } from '../../policy';
 import { StepFailure, type StepContext } from '../types';
-import type { z } from 'zod';
 
-export type Source = z.infer<typeof PlexSource>;
-export type Target = z.infer<typeof PlexTarget> | Pick<z.infer<typeof PlexTarget>, 'context' | 'namespace' | 'statefulSet'>;
+export type Source = PlexSource;
+export type Target = PlexTarget | Pick<PlexTarget, 'context' | 'namespace' | 'statefulSet'>;
 
 /** POSIX single-quoting: safe for any string in a shell script. */
 export const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -34,6 +33,11 @@ export interface RunOpts {
   /** Fail the step when the command fails (default true). */
   check?: string | false;
   captureLimit?: number;
+  /**
+   * Runs even when the job is being cancelled (bounded by the timeout): for the clean-up a cancelled step owes
+   * (removing a partial copy), which must not be skipped because the job's signal already fired.
+   */
+  cleanup?: boolean;
 }
 
 function fail(what: string, r: RunResult): never {
@@ -60,7 +64,7 @@ export async function onSource(ctx: StepContext<unknown>, source: Source, script
     captureLimit: o.captureLimit ?? 16 * 1024 * 1024,
     dryRun: ctx.dryRun,
     ...(o.input !== undefined ? { input: o.input } : {}),
-    signal: ctx.signal,
+    ...(o.cleanup ? {} : { signal: ctx.signal }),
     ...(ctx.onSpawn ? { onSpawn: ctx.onSpawn } : {}),
   });
   if (o.check !== false && (r.code !== 0 || r.cancelled)) fail(o.check ?? 'command on the source', r);
@@ -82,7 +86,7 @@ export async function kube(ctx: StepContext<unknown>, target: Target, args: read
     captureLimit: o.captureLimit ?? 16 * 1024 * 1024,
     dryRun: ctx.dryRun,
     ...(o.input !== undefined ? { input: o.input } : {}),
-    signal: ctx.signal,
+    ...(o.cleanup ? {} : { signal: ctx.signal }),
     ...(ctx.onSpawn ? { onSpawn: ctx.onSpawn } : {}),
   });
   if (o.check !== false && (r.code !== 0 || r.cancelled)) fail(o.check ?? `kubectl ${args[0] ?? ''}`, r);

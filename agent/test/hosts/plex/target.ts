@@ -11,7 +11,7 @@ import { kubectlRunner } from '../../sims/kube/kubectl-runner.js';
 import type { PlexFixture } from './fixture.js';
 import { chartFullname, pmsChartManifests } from './pms-docker.js';
 
-export async function plexTarget(sim: KubeSim, fx: PlexFixture, o: { namespace?: string; release?: string; tag?: string } = {}): Promise<{ statefulSet: string }> {
+export async function plexTarget(sim: KubeSim, fx: PlexFixture, o: { namespace?: string; release?: string; tag?: string; configStorage?: string } = {}): Promise<{ statefulSet: string }> {
   const ns = o.namespace ?? 'media';
   cpSync(fx.mediaHostDir, sim.fs.pvcDir(ns, 'media-library'), { recursive: true });
   cpSync(fx.optimizedHostDir, sim.fs.pvcDir(ns, 'media-optimized'), { recursive: true });
@@ -20,6 +20,7 @@ export async function plexTarget(sim: KubeSim, fx: PlexFixture, o: { namespace?:
     namespace: ns,
     ...(o.release ? { release: o.release } : {}),
     tag: o.tag ?? fx.version,
+    ...(o.configStorage ? { configStorage: o.configStorage } : {}),
     extraVolumes: [{ name: 'library', persistentVolumeClaim: { claimName: 'media-library' } }, { name: 'optimized', persistentVolumeClaim: { claimName: 'media-optimized' } }],
     extraVolumeMounts: [{ name: 'library', mountPath: '/media/library' }, { name: 'optimized', mountPath: '/media/optimized' }],
   })];

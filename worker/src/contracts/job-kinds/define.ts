@@ -23,6 +23,13 @@
 import { z } from 'zod';
 import type { JobTargets } from './targets';
 
+/**
+ * Secrets the worker keeps sealed (Settings) that a job may ask for by name: the worker adds the value to the
+ * job's params only in an agent's claim — never in the job row, never in an API answer.
+ */
+export const StoredSecretName = z.enum(['plex-token']);
+export type StoredSecretName = z.infer<typeof StoredSecretName>;
+
 /** Whether re-running a step after its agent vanished mid-step is safe. */
 export const StepIdempotency = z.enum(['idempotent', 'non-idempotent']);
 export type StepIdempotency = z.infer<typeof StepIdempotency>;
@@ -58,6 +65,16 @@ export interface JobKindDecl<K extends string, P extends z.ZodType, S extends re
   targets(params: z.infer<P>): JobTargets;
   /** Names of environment variables on the agent whose values the job uses as secrets. */
   secretEnv?(params: z.infer<P>): readonly string[];
+  /**
+   * Steps declared `needsApproval` whose gate depends on the params: `false` waives it for these params (e.g. a
+   * step that only changes something when a token is given). Decided when the job is created.
+   */
+  approvals?(params: z.infer<P>): Partial<Record<S[number]['id'], boolean>>;
+  /**
+   * Param paths (dotted, each also in `secretParams`) that the worker fills from its stored secrets when an
+   * agent claims the job; a secret that is not stored leaves the path unset.
+   */
+  claimSecrets?(params: z.infer<P>): Readonly<Record<string, StoredSecretName>>;
 }
 
 /** The declaration as the registry and generic code use it (kind and step ids widened). */
@@ -71,6 +88,9 @@ export interface JobKindDef {
   readonly secretParams: readonly string[];
   targets(params: unknown): JobTargets;
   secretEnv(params: unknown): readonly string[];
+  /** Whether step `index` waits for an approval in a job with these (parsed) params. */
+  stepNeedsApproval(index: number, params: unknown): boolean;
+  claimSecrets(params: unknown): Readonly<Record<string, StoredSecretName>>;
 }
 
 /** A declared kind: the literal kind name, params schema and step ids stay in its type. */
@@ -102,5 +122,12 @@ export function defineJobKind<const K extends string, P extends z.ZodType, const
     secretParams: decl.secretParams ?? [],
     targets: (p: unknown) => decl.targets(p as z.infer<P>),
     secretEnv: (p: unknown) => decl.secretEnv?.(p as z.infer<P>) ?? [],
+    stepNeedsApproval: (index: number, p: unknown) => {
+      const step = decl.steps[index];
+      if (!step?.needsApproval) return false;
+      if (p === undefined || p === null) return true; // params unknown (unparsed): the declared gate
+      return (decl.approvals?.(p as z.infer<P>) as Partial<Record<string, boolean>> | undefined)?.[step.id] ?? true;
+    },
+    claimSecrets: (p: unknown) => decl.claimSecrets?.(p as z.infer<P>) ?? {},
   };
 }

@@ -19,8 +19,9 @@ import { agentSelftest } from './agent-selftest';
 import { approvalSelftest } from './approval-selftest';
 import { canonicalJson } from './canonical-json';
 import { connectivityCheck } from './connectivity-check';
-import { plexToKubernetes, plexToKubernetesRollback } from './plex-to-kubernetes';
-import { StepIdempotency, type JobKindDef } from './define';
+import { plexToKubernetes } from './plex-to-kubernetes';
+import { plexToKubernetesRollback } from './plex-to-kubernetes-rollback';
+import { StepIdempotency, type JobKindDef, type StoredSecretName } from './define';
 import { nomadFailoverDrill } from './nomad-failover-drill';
 import { overseerrCleanup } from './overseerr-cleanup';
 import { overseerrToNomad } from './overseerr-to-nomad';
@@ -32,7 +33,9 @@ export * from './canonical-json';
 export * from './connectivity-check';
 export * from './agent-selftest';
 export * from './approval-selftest';
+export * from './plex-shared';
 export * from './plex-to-kubernetes';
+export * from './plex-to-kubernetes-rollback';
 export * from './overseerr-shared';
 export * from './overseerr-to-nomad';
 export * from './overseerr-to-nomad-rollback';
@@ -175,4 +178,31 @@ export function secretParamValues(kind: string, params: unknown): string[] {
       if (typeof v === 'string') out.push(v);
     });
   return out;
+}
+
+/**
+ * The params an agent's claim carries: a copy of the job's params with the kind's claim secrets filled from
+ * the worker's stored secrets (`resolve` answers null when one is not stored). The job row never holds them.
+ * Only declared secret params can be filled, so the agent redacts every value it receives this way.
+ */
+export async function withClaimSecrets(kind: string, params: unknown, resolve: (name: StoredSecretName) => Promise<string | null>): Promise<unknown> {
+  const def = getJobKind(kind);
+  const parsed = def?.params.safeParse(params);
+  if (!def || !parsed?.success) return params;
+  const wanted = Object.entries(def.claimSecrets(parsed.data));
+  if (wanted.length === 0) return params;
+  const copy = structuredClone(params) as Record<string, unknown>;
+  for (const [path, name] of wanted) {
+    if (!def.secretParams.includes(path)) throw new Error(`job kind ${kind}: claim secret ${path} is not a declared secret param`);
+    const value = await resolve(name);
+    if (value === null) continue;
+    const keys = path.split('.');
+    let node = copy;
+    for (const k of keys.slice(0, -1)) {
+      if (node[k] === null || typeof node[k] !== 'object') node[k] = {};
+      node = node[k] as Record<string, unknown>;
+    }
+    node[keys.at(-1)!] = value;
+  }
+  return copy;
 }

@@ -1,61 +1,64 @@
 /**
- * @module `plex-to-kubernetes` and `plex-to-kubernetes-rollback`: move a Plex Media Server from a Linux host
- * (SSH) into Kubernetes (the pms-docker chart's StatefulSet and config PVC) with one approval, streaming the
- * data dir straight into a helper pod and proving nothing was lost; and the way back.
+ * @module `plex-to-kubernetes`: move a Plex Media Server from a Linux host (SSH) into Kubernetes (the
+ * pms-docker chart's StatefulSet and config PVC) with one approval, streaming the data dir straight into a
+ * helper pod and proving nothing was lost. The way back is `plex-to-kubernetes-rollback`.
  * Domain facts: /work/shared/docs/migrations.md.
  */
 import { z } from 'zod';
 import { defineJobKind } from './define';
-import { KubeContext, KubeName, KubeNamespace, Port, SshHost, SshUser } from './targets';
+import { AbsolutePath, PlexSource, PlexTarget, plexMoveTargets } from './plex-shared';
+import { HttpBaseUrl } from './targets';
 
-/** An absolute POSIX path without control characters, `..` segments or a trailing slash. */
-export const AbsolutePath = z
-  .string()
-  .min(1)
-  .max(1024)
-  .refine((p) => p.startsWith('/') && !/[\0-\x1f\x7f]/.test(p) && !p.split('/').includes('..') && (p === '/' || !p.endsWith('/')), {
-    message: 'must be an absolute path without control characters, ".." or a trailing "/"',
-  });
 /** A directory name to leave out of the copy (one path component or a relative path, no wildcards but `*.ext`). */
 const ExcludeName = z.string().min(1).max(255).regex(/^[^\0-\x1f\x7f/'"\\`$]+(?:\/[^\0-\x1f\x7f/'"\\`$]+)*$/, 'exclude must be a relative name without quotes, "$" or backslashes');
-const ServiceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/, 'service must be a systemd unit name');
+const KeyPath = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,15}$/, 'key path like spec.values.image.tag');
+/** A Helm release name (DNS-1123 label, at most 53 characters). */
+const HelmRelease = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,51}[a-z0-9])?$/, 'a Helm release name (lower-case letters, digits and -)');
+/** A chart as `helm upgrade` takes it: repo/chart, an oci:// reference or a path on the agent host. */
+const ChartRef = z.string().max(512).regex(/^[A-Za-z0-9_./][A-Za-z0-9_.\/:@+-]*$/, 'a chart reference like plex/plex-media-server, oci://… or a path');
+const ChartVersion = z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]{1,64})?$/, 'a chart version like 1.5.0');
+/** A Plex token (X-Plex-Token). */
+export const PlexToken = z.string().regex(/^[A-Za-z0-9_.~-]{8,256}$/, 'a Plex token (letters, digits and _ . ~ -)');
 
 export const PLEX_DEFAULT_EXCLUDES = ['Cache', 'Crash Reports', 'Diagnostics', 'Logs', 'Updates', 'Codecs'] as const;
 
-export const PlexSource = z.strictObject({
-  host: SshHost,
-  user: SshUser.optional(),
-  port: Port.optional(),
-  sudo: z.enum(['none', 'sudo-n']).default('none'),
-  /** "Application Support" directory; detected (systemd override, else the Ubuntu default) when unset. */
-  appSupportDir: AbsolutePath.optional(),
-  service: ServiceName.default('plexmediaserver'),
-});
-
-export const PlexTarget = z.strictObject({
-  context: KubeContext.optional(),
-  namespace: KubeNamespace,
-  /** The Plex StatefulSet; detected by the pms-docker chart's labels or image when unset. */
-  statefulSet: KubeName.optional(),
-  /** The config PVC; from the StatefulSet's configExistingClaim volume or volumeClaimTemplates when unset. */
-  pvc: KubeName.optional(),
-  configMountPath: AbsolutePath.default('/config'),
-  plexUid: z.number().int().min(0).max(2_147_483_647).default(1000),
-  plexGid: z.number().int().min(0).max(2_147_483_647).default(1000),
-});
-
 /**
- * How the image tag is pinned to the source's version: `none` (only a warning when the running tag differs), or
- * `yaml` — edit a values / HelmRelease YAML file on the agent host at `keyPath`, keeping comments and layout.
- * A flat object (not a union) so the admin's generated form can show it.
+ * How the image tag is pinned to the source's version: `none` (only a warning when the running tag differs),
+ * `yaml` — edit a values / HelmRelease YAML file on the agent host at `keyPath` (default
+ * spec.values.image.tag), keeping comments and layout — or `helm` — `helm upgrade <release> <chart>
+ * --reuse-values --set <keyPath>=<version>` (default key image.tag; chart version kept from the StatefulSet's
+ * helm.sh/chart label unless given). `checkRegistry` asks the image's registry (Docker Registry HTTP API v2,
+ * `registryUrl` for a mirror) whether the tag exists, before anything is touched; off, the job says it was
+ * not checked. A flat object (not a union) so the admin's generated form can show it.
  */
 export const VersionPin = z
   .strictObject({
-    mode: z.enum(['none', 'yaml']).default('none'),
+    mode: z.enum(['none', 'yaml', 'helm']).default('none'),
     file: AbsolutePath.optional(),
-    keyPath: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,15}$/, 'key path like spec.values.image.tag').default('spec.values.image.tag'),
+    keyPath: KeyPath.optional(),
+    release: HelmRelease.optional(),
+    chart: ChartRef.optional(),
+    chartVersion: ChartVersion.optional(),
+    checkRegistry: z.boolean().default(false),
+    registryUrl: HttpBaseUrl.optional(),
   })
-  .refine((v) => v.mode !== 'yaml' || v.file !== undefined, { message: 'mode yaml needs the file to edit', path: ['file'] });
+  .refine((v) => v.mode !== 'yaml' || v.file !== undefined, { message: 'mode yaml needs the file to edit', path: ['file'] })
+  .refine((v) => v.mode !== 'helm' || v.chart !== undefined, { message: 'mode helm needs the chart (e.g. plex/plex-media-server)', path: ['chart'] });
+export type VersionPin = z.infer<typeof VersionPin>;
+
+/**
+ * Library folders after the move. Always: a per-library guide (old folder → new folder, Plex's documented
+ * route). With a Plex token — the one stored in Settings (`useStoredPlexToken`: the worker adds it only to an
+ * agent's claim) or `plexToken` (a secret param) — an approved step does that route through the Plex API in
+ * the pod and checks that no item went missing.
+ */
+export const LibraryPaths = z.strictObject({
+  useStoredPlexToken: z.boolean().default(false),
+  plexToken: PlexToken.optional(),
+  /** Longest wait for one library scan. */
+  scanTimeoutSeconds: z.number().int().min(10).max(86_400).default(1800),
+});
+export type LibraryPaths = z.infer<typeof LibraryPaths>;
 
 export const PlexToKubernetesParams = z.strictObject({
   source: PlexSource,
@@ -64,10 +67,15 @@ export const PlexToKubernetesParams = z.strictObject({
   excludes: z.array(ExcludeName).max(64).default([...PLEX_DEFAULT_EXCLUDES]),
   skipBif: z.boolean().default(false),
   compress: z.boolean().default(false),
-  versionPin: VersionPin.default({ mode: 'none', keyPath: 'spec.values.image.tag' }),
+  versionPin: VersionPin.default({ mode: 'none', checkRegistry: false }),
   overwrite: z.enum(['refuse', 'move-aside']).default('refuse'),
+  libraryPaths: LibraryPaths.default({ useStoredPlexToken: false, scanTimeoutSeconds: 1800 }),
 });
 export type PlexToKubernetesParams = z.infer<typeof PlexToKubernetesParams>;
+
+/** Whether the library-paths step changes folders through the Plex API (a token is, or will be, there). */
+export const libraryPathsThroughApi = (p: Pick<PlexToKubernetesParams, 'libraryPaths'>): boolean =>
+  p.libraryPaths.useStoredPlexToken || p.libraryPaths.plexToken !== undefined;
 
 export const plexToKubernetes = defineJobKind({
   kind: 'plex-to-kubernetes',
@@ -75,8 +83,10 @@ export const plexToKubernetes = defineJobKind({
   description:
     'Moves a Plex Media Server from a Linux host (SSH) into the pms-docker StatefulSet: checks the DB with Plex SQLite, ' +
     'stops and disables the source (approval), streams the data dir into the config PVC through a helper pod, starts ' +
-    'Plex in Kubernetes at the same version and proves identity, record counts and watch history are unchanged.',
+    'Plex in Kubernetes at the same version and proves identity, record counts and watch history are unchanged. ' +
+    'With a Plex token it also moves the library folders through the Plex API (a second approval).',
   params: PlexToKubernetesParams,
+  secretParams: ['libraryPaths.plexToken'],
   steps: [
     { id: 'preflight', title: 'Preflight: SSH, data dir, StatefulSet, PVC, space', idempotency: 'idempotent' },
     { id: 'inventory', title: 'Detect version and identity; inventory files; measure the link', idempotency: 'idempotent' },
@@ -88,35 +98,11 @@ export const plexToKubernetes = defineJobKind({
     { id: 'pin-version', title: 'Pin the image tag to the source version', idempotency: 'idempotent' },
     { id: 'start-target', title: 'Start Plex in Kubernetes; check /identity', idempotency: 'idempotent' },
     { id: 'verify', title: 'Verify DB, counts, watch history and media paths', idempotency: 'idempotent' },
-    { id: 'library-paths', title: 'Write the library folder guide', idempotency: 'idempotent' },
+    // Waits for approval only when a Plex token is given (see `approvals`); otherwise it writes the guide.
+    { id: 'library-paths', title: 'Library folders: the guide, or (with a Plex token) move them through the Plex API', needsApproval: true, idempotency: 'idempotent' },
     { id: 'report', title: 'Report', idempotency: 'idempotent' },
   ],
-  targets: (p) => ({
-    ssh: [{ host: p.source.host, ...(p.source.user ? { user: p.source.user } : {}), ...(p.source.port ? { port: p.source.port } : {}) }],
-    kube: [{ ...(p.target.context ? { context: p.target.context } : {}), namespace: p.target.namespace }],
-  }),
-});
-
-export const PlexToKubernetesRollbackParams = z.strictObject({
-  source: PlexSource,
-  target: PlexTarget.pick({ context: true, namespace: true, statefulSet: true }),
-  /** The machineIdentifier the source must answer with (from the migration's report). */
-  machineIdentifier: z.string().regex(/^[0-9a-f]{40}$/, 'a 40-character hex machineIdentifier').optional(),
-});
-export type PlexToKubernetesRollbackParams = z.infer<typeof PlexToKubernetesRollbackParams>;
-
-export const plexToKubernetesRollback = defineJobKind({
-  kind: 'plex-to-kubernetes-rollback',
-  title: 'Roll back a Plex move to Kubernetes',
-  description: 'Scales the Plex StatefulSet to 0, re-enables and starts Plex on the source host, and checks /identity answers there with the original machineIdentifier.',
-  params: PlexToKubernetesRollbackParams,
-  steps: [
-    { id: 'stop-target', title: 'Scale the Plex StatefulSet to 0', needsApproval: true, idempotency: 'idempotent' },
-    { id: 'start-source', title: 'Enable and start Plex on the source', idempotency: 'idempotent' },
-    { id: 'confirm', title: 'Check /identity on the source', idempotency: 'idempotent' },
-  ],
-  targets: (p) => ({
-    ssh: [{ host: p.source.host, ...(p.source.user ? { user: p.source.user } : {}), ...(p.source.port ? { port: p.source.port } : {}) }],
-    kube: [{ ...(p.target.context ? { context: p.target.context } : {}), namespace: p.target.namespace }],
-  }),
+  targets: plexMoveTargets,
+  approvals: (p) => ({ 'library-paths': libraryPathsThroughApi(p) }),
+  claimSecrets: (p): Record<string, 'plex-token'> => (p.libraryPaths.useStoredPlexToken ? { 'libraryPaths.plexToken': 'plex-token' } : {}),
 });

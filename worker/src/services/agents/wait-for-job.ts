@@ -9,6 +9,7 @@ import { readOnlyJobKinds, type ClaimedJob } from '../../contracts';
 import type { HubApi, WaitScope } from '../../hub/hub-core';
 import { AppError } from '../../errors';
 import { claimJob } from '../jobs/claim-job';
+import type { StoredSecretResolver } from '../jobs/claim-secrets';
 import { authenticateAgent } from './tokens';
 
 export interface WaitOptions {
@@ -19,6 +20,8 @@ export interface WaitOptions {
   scope?: WaitScope;
   /** Stops before claiming if the client went away (the job would sit leased to nobody). */
   aborted?: () => boolean;
+  /** Stored secrets a claimed job's kind asks for (see claim-secrets.ts). */
+  storedSecret?: StoredSecretResolver;
 }
 
 export async function waitForJob(getDb: () => Db, hub: HubApi, opts: WaitOptions): Promise<ClaimedJob | null> {
@@ -35,7 +38,7 @@ export async function waitForJob(getDb: () => Db, hub: HubApi, opts: WaitOptions
       continue;
     }
     if (r.kind === 'idle' || opts.aborted?.()) return null;
-    const job = await claimJob(getDb(), { id: r.agentId, tags: r.tags }, opts.leaseTtlMs, scope === 'read-only' ? readOnlyJobKinds() : undefined);
+    const job = await claimJob(getDb(), { id: r.agentId, tags: r.tags }, opts.leaseTtlMs, scope === 'read-only' ? readOnlyJobKinds() : undefined, opts.storedSecret);
     await hub.claimDone({ agentId: r.agentId, gen: r.gen, found: job !== null, scope });
     if (job) {
       await hub.watchLease(Date.parse(job.leaseExpiresAt));

@@ -5,13 +5,15 @@
  * is queued and its required tags are a subset of the agent's. Expired leases are swept first
  * (lazy expiry), which turns a dead agent's job claimable in the same transaction. The claim
  * also fixes where its log starts (`logNextSeq`/`logNextOffset`), so an agent taking over from
- * another continues the job's log instead of overwriting it.
+ * another continues the job's log instead of overwriting it. The claimed params carry the secrets the kind
+ * asks the worker for (`claimSecrets`, e.g. the stored Plex token), added here and never stored in the row.
  */
 import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { agents, jobs } from '../../db/schema';
-import type { ClaimedJob } from '../../contracts';
+import { withClaimSecrets, type ClaimedJob } from '../../contracts';
 import { randomSecret } from '../../lib/crypto';
+import type { StoredSecretResolver } from './claim-secrets';
 import { expireLeases } from './expire-leases';
 import { loadApprovals, loadSteps } from './views';
 
@@ -21,8 +23,19 @@ export interface ClaimingAgent {
 }
 
 /** `kinds`: claim only jobs of these kinds (an agent whose ordinary slots are busy). */
-export async function claimJob(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: number, kinds?: readonly string[]): Promise<ClaimedJob | null> {
+export async function claimJob(
+  db: DbOrTx,
+  agent: ClaimingAgent,
+  leaseTtlMs: number,
+  kinds?: readonly string[],
+  storedSecret: StoredSecretResolver = async () => null,
+): Promise<ClaimedJob | null> {
   await expireLeases(db);
+  const claimed = await claimRow(db, agent, leaseTtlMs, kinds);
+  return claimed && { ...claimed, params: await withClaimSecrets(claimed.kind, claimed.params, storedSecret) };
+}
+
+async function claimRow(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: number, kinds?: readonly string[]): Promise<ClaimedJob | null> {
   return db.transaction(async (tx) => {
     const leaseToken = `lse_${randomSecret(24)}`;
     const tags = JSON.stringify(agent.tags);

@@ -16,7 +16,7 @@ export async function createJob(db: DbOrTx, input: { kind: string; params: unkno
   await db.transaction(async (tx) => {
     await tx.insert(jobs).values({ id, kind: def.kind, params: parsed.params, tags: [...new Set(input.tags)].sort(), createdBy: input.createdBy });
     await tx.insert(jobSteps).values(
-      def.steps.map((s, index) => ({ jobId: id, index, stepId: s.id, title: s.title, needsApproval: s.needsApproval, idempotency: s.idempotency })),
+      def.steps.map((s, index) => ({ jobId: id, index, stepId: s.id, title: s.title, needsApproval: def.stepNeedsApproval(index, parsed.params), idempotency: s.idempotency })),
     );
   });
   return { id };
