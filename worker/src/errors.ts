@@ -9,7 +9,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { codeToStatus, type ErrorBody, type ErrorCode, type FieldIssue } from './contracts';
 import type { AppEnv } from './env';
-import { isDbUnavailableError } from './db/errors';
+import { isDataException, isDbUnavailableError, postgresErrorOf } from './db/errors';
 
 export class AppError extends HTTPException {
   readonly code: ErrorCode;
@@ -51,6 +51,12 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
   if (isDbUnavailableError(err)) {
     c.get('logger')?.error('database unavailable', { error: String(err) });
     return c.json(errorBody('DB_UNAVAILABLE', 'The database is unavailable. Try again shortly.', requestId), 503);
+  }
+  if (isDataException(err)) {
+    // A safety net: edge validation (contracts/storable.ts) should have refused the value first.
+    const pg = postgresErrorOf(err)!;
+    c.get('logger')?.warn('a value reached Postgres and was refused', { sqlstate: pg.code, error: pg.message });
+    return c.json(errorBody('BAD_REQUEST', `A value in this request cannot be stored: ${pg.message}.`, requestId), 400);
   }
   c.get('logger')?.error('unhandled error', { error: String(err), stack: err.stack });
   return c.json(errorBody('INTERNAL_ERROR', 'Something went wrong on our side.', requestId), 500);

@@ -5,12 +5,12 @@
  * required). The matching side mounts its own /api/plex/mappings and /conflicts routes.
  */
 import { Hono, type Context } from 'hono';
-import { z } from 'zod';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { validate } from '../middleware/validate';
 import { requireConfig } from '../middleware/request-context';
 import { PlexConfigUpdate, WebhookLogQuery, type PlexConfig, type RotateSecretResponse } from '../contracts/plex';
+import { IdParam } from '../contracts/ids';
 import { secretBoxFromEnv } from '../lib/secret-box';
 import { disableIntegration, lastWebhookAt, loadConfig, updateConfig } from '../services/webhooks/config';
 import { currentWebhookSecret, ensureWebhookSecret, rotateWebhookSecret } from '../services/webhooks/secrets';
@@ -18,8 +18,6 @@ import { getWebhookEvent, listWebhookEvents } from '../services/webhooks/logs';
 import { plexStats } from '../services/webhooks/stats';
 import { replayEvent } from '../services/webhooks/replay';
 import { createProcessDeps } from '../services/webhooks/deps';
-
-const IdParam = z.object({ id: z.string().min(1).max(64) });
 
 function webhookUrl(c: Context<AppEnv>, secret: string): string {
   const base = requireConfig(c).PUBLIC_URL ?? new URL(c.req.url).origin;

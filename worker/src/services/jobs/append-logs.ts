@@ -21,8 +21,6 @@ export async function appendLogs(
   for (const c of input.chunks) {
     if (seen.has(c.seq)) throw new AppError('BAD_REQUEST', `Chunk seq ${c.seq} appears twice in one request.`);
     seen.add(c.seq);
-    // Postgres text cannot hold NUL; the agent escapes it before sending.
-    if (c.data.includes('\u0000')) throw new AppError('BAD_REQUEST', `Chunk seq ${c.seq} contains a NUL character.`);
   }
   return withLease(db, input, async (tx, job) => {
     const firstSeq = job.logClaimFirstSeq ?? 0;
