@@ -51,7 +51,8 @@ export const webhookRoutes = new Hono<AppEnv>()
         throw new AppError('RATE_LIMITED', `Too many webhook deliveries: the limit is ${auth.limit} per minute.`);
       }
       const body = await readWebhookBody(c.req.raw, cfg.WEBHOOK_MAX_BODY_BYTES);
-      const { payload, raw } = parsePayload(body.payloadText);
+      const { payload, raw, problems } = parsePayload(body.payloadText);
+      const refused = problems.length ? `The payload cannot be processed as sent: ${problems.join('; ')}.` : null;
       const stored = await storeEvent(handle.db, {
         secretId: auth.secretId,
         payload,
@@ -59,7 +60,10 @@ export const webhookRoutes = new Hono<AppEnv>()
         headers: headersOfInterest(c.req.raw.headers),
         sourceIp: c.req.header('cf-connecting-ip') ?? null,
         ignored: ignoreReason(payload, auth.config),
+        refused,
       });
+      // Kept, not lost: the log shows it (sanitised) as failed with the reason; the sender gets it too.
+      if (stored.status === 'failed') throw new AppError('INVALID_PAYLOAD', `${refused} It was stored as ${stored.id} (failed, not processed).`);
       if (stored.status === 'pending') {
         const logger = c.var.logger.child({ eventId: stored.id });
         handedOff = true;

@@ -98,11 +98,16 @@ export interface StoreInput {
   sourceIp: string | null;
   /** Set when the delivery is stored as `ignored` without processing. */
   ignored: string | null;
+  /**
+   * Set when the payload cannot be processed as it arrived (payloadProblems): it is stored
+   * (sanitised) as `failed` with this reason, outside dedup, and never retried on its own.
+   */
+  refused?: string | null;
 }
 
 export interface Stored {
   id: string;
-  status: 'pending' | 'duplicate' | 'ignored';
+  status: 'pending' | 'duplicate' | 'ignored' | 'failed';
 }
 
 export async function storeEvent(db: DbOrTx, input: StoreInput): Promise<Stored> {
@@ -112,6 +117,10 @@ export async function storeEvent(db: DbOrTx, input: StoreInput): Promise<Stored>
   const cols = sql`id, secret_id, server_uuid, account_id, account_title, event, rating_key, media_type, title, show_title, season, episode, dedup_key, payload, headers, source_ip, status, action, processed_at`;
   const vals = sql`${id}, ${input.secretId}, ${s.serverUuid}, ${s.accountId}, ${s.accountTitle}, ${s.event}, ${s.ratingKey}, ${s.mediaType},
     ${s.title}, ${s.showTitle}, ${s.season}, ${s.episode}, ${key}, ${JSON.stringify(input.raw)}::jsonb, ${JSON.stringify(input.headers)}::jsonb, ${input.sourceIp}`;
+  if (input.refused) {
+    await db.execute(sql`INSERT INTO webhook_events (${cols}, error) VALUES (${vals}, 'failed', 'refused: not processed; replay it once the sender is fixed', now(), ${input.refused})`);
+    return { id, status: 'failed' };
+  }
   if (input.ignored) {
     await db.execute(sql`INSERT INTO webhook_events (${cols}) VALUES (${vals}, 'ignored', ${input.ignored}, now())`);
     return { id, status: 'ignored' };

@@ -18,6 +18,7 @@ import { loadConfig, type EffectiveConfig } from './config';
 import { ignoreReason } from './ingest';
 import { PlexPayload, toItemRef } from './payload';
 import { backoffDelayMs, MAX_ATTEMPTS } from './retry-policy';
+import { describeFailure } from './failure';
 
 export type MatchFn = (db: DbOrTx, deps: MatchDeps, item: PlexItemRef) => Promise<MatchOutcome>;
 
@@ -129,12 +130,6 @@ async function decide(db: DbOrTx, deps: ProcessDeps, row: Row, p: PlexPayload, c
   };
 }
 
-function safeMessage(err: unknown, redact: string[] = []): string {
-  let msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  for (const s of redact) if (s) msg = msg.split(s).join('[redacted]');
-  return msg.replace(/(api_key|token|apikey)=[^&\s"]+/gi, '$1=[redacted]').replace(/Bearer\s+\S+/gi, 'Bearer [redacted]').slice(0, 500);
-}
-
 /**
  * Gives up on a slow match (e.g. TMDB retrying 5xx) before the runtime cuts the waitUntil off
  * (30 s): the event is then marked failed and retried by the retrier instead of being left
@@ -177,16 +172,16 @@ export async function processEvent(db: DbOrTx, deps: ProcessDeps, eventId: strin
       .where(eq(webhookEvents.id, row.id));
     return { status: d.status, action: d.action };
   } catch (err) {
-    const error = safeMessage(err, deps.redact);
-    const giveUp = row.attempts >= MAX_ATTEMPTS;
-    const nextAt = giveUp ? null : new Date(Date.now() + backoffDelayMs(row.attempts));
-    log.warn('webhook processing failed', { attempts: row.attempts, error, retryAt: nextAt?.toISOString() ?? null });
+    const failure = describeFailure(err, deps.redact);
+    const exhausted = row.attempts >= MAX_ATTEMPTS;
+    const nextAt = exhausted || !failure.retryable ? null : new Date(Date.now() + backoffDelayMs(row.attempts));
+    log.warn('webhook processing failed', { attempts: row.attempts, error: failure.message, retryable: failure.retryable, retryAt: nextAt?.toISOString() ?? null });
     await db
       .update(webhookEvents)
       .set({
         status: 'failed',
-        error,
-        action: giveUp ? `gave up after ${row.attempts} attempts; replay it after a fix` : null,
+        error: failure.message,
+        action: !failure.retryable ? 'not retried: it would fail the same way; replay it after a fix' : exhausted ? `gave up after ${row.attempts} attempts; replay it after a fix` : null,
         nextAttemptAt: nextAt,
         lockedUntil: null,
         processingMs: Date.now() - started,
@@ -205,7 +200,7 @@ export async function deferPendingToRetry(db: DbOrTx, id: string, err: unknown, 
   const nextAt = new Date(Date.now() + backoffDelayMs(1));
   const rows = await db
     .update(webhookEvents)
-    .set({ status: 'failed', error: safeMessage(err), nextAttemptAt: nextAt, lockedUntil: null })
+    .set({ status: 'failed', error: describeFailure(err).message, nextAttemptAt: nextAt, lockedUntil: null })
     .where(sql`${webhookEvents.id} = ${id} AND ${webhookEvents.status} = 'pending'`)
     .returning({ id: webhookEvents.id });
   if (rows.length && scheduleRetry) await scheduleRetry(nextAt);
