@@ -17,13 +17,11 @@ import { afterResponse, requireConfig } from '../middleware/request-context';
 import { checkDeclaredLength, readWebhookBody } from '../services/webhooks/body';
 import { parsePayload } from '../services/webhooks/payload';
 import { authenticateWebhook, ignoreReason, storeEvent } from '../services/webhooks/ingest';
-import { deferPendingToRetry, processEvent } from '../services/webhooks/process';
 import { createProcessDeps, retrierScheduler } from '../services/webhooks/deps';
+import { hasWork, processAfterDelivery, type DeliveryWork } from '../services/webhooks/after-delivery';
+import type { Logger } from '../lib/logger';
 import { storeBaselineEvent } from '../services/webhooks/baseline';
 import type { WebhookAccepted } from '../contracts/plex';
-
-/** Inline processing must finish well inside the runtime's 30 s waitUntil allowance. */
-const INLINE_DEADLINE_MS = 20_000;
 
 const KEPT_HEADERS = ['user-agent', 'content-type', 'content-length', 'x-plex-client-identifier', 'x-plex-product', 'x-plex-version', 'x-plex-platform', 'x-plex-device'];
 
@@ -35,6 +33,13 @@ function headersOfInterest(h: Headers): Record<string, string> {
     if (v) out[name] = v.slice(0, 300);
   }
   return out;
+}
+
+/** Best effort: a retrier that cannot be reached must not cost the delivery (the cron still sweeps). */
+async function armRetrier(env: AppEnv['Bindings'], at: number, logger: Logger): Promise<void> {
+  const schedule = retrierScheduler(env);
+  if (!schedule) return;
+  await schedule(new Date(at)).catch((err) => logger.warn('could not arm the webhook retrier', { error: String(err) }));
 }
 
 export const webhookRoutes = new Hono<AppEnv>()
@@ -53,6 +58,9 @@ export const webhookRoutes = new Hono<AppEnv>()
       const body = await readWebhookBody(c.req.raw, cfg.WEBHOOK_MAX_BODY_BYTES);
       const { payload, raw, problems } = parsePayload(body.payloadText);
       const refused = problems.length ? `The payload cannot be processed as sent: ${problems.join('; ')}.` : null;
+      // Armed before the event exists: if this isolate dies any time after the store commits, the
+      // retrier wakes one lock period later and finds the event stranded (retry.ts).
+      await armRetrier(c.env, Date.now() + cfg.WEBHOOK_LOCK_MS + 1_000, c.var.logger);
       const stored = await storeEvent(handle.db, {
         secretId: auth.secretId,
         payload,
@@ -61,28 +69,32 @@ export const webhookRoutes = new Hono<AppEnv>()
         sourceIp: c.req.header('cf-connecting-ip') ?? null,
         ignored: ignoreReason(payload, auth.config),
         refused,
+        lockMs: cfg.WEBHOOK_LOCK_MS,
       });
       // Kept, not lost: the log shows it (sanitised) as failed with the reason; the sender gets it too.
       if (stored.status === 'failed') throw new AppError('INVALID_PAYLOAD', `${refused} It was stored as ${stored.id} (failed, not processed).`);
-      if (stored.status === 'pending') {
+      const work: DeliveryWork = { eventId: stored.status === 'pending' ? stored.id : null, revived: stored.revived, stranded: stored.stranded };
+      if (hasWork(work)) {
         const logger = c.var.logger.child({ eventId: stored.id });
         handedOff = true;
         await afterResponse(
           c,
           (async () => {
             try {
-              await processEvent(handle.db, await createProcessDeps(handle.db, c.env, logger), stored.id, { deadlineMs: INLINE_DEADLINE_MS });
+              await processAfterDelivery(handle.db, await createProcessDeps(handle.db, c.env, logger), work);
             } catch (err) {
-              logger.error('webhook processing crashed', { error: String(err) });
-              // Best effort: if even this fails the event stays `pending` and the daily sweep picks it up.
-              await deferPendingToRetry(handle.db, stored.id, err, retrierScheduler(c.env)).catch(() => undefined);
+              // createProcessDeps failed (e.g. the pool could not connect): the events stay stranded for the alarm.
+              logger.error('webhook processing could not start', { error: String(err) });
             } finally {
               await handle.end();
             }
           })(),
         );
       }
-      const answer: WebhookAccepted = { status: stored.status === 'pending' ? 'accepted' : stored.status, id: stored.id };
+      // A redelivery of a stranded event is that event, now being processed again: say so.
+      const answer: WebhookAccepted = stored.revived
+        ? { status: 'accepted', id: stored.revived }
+        : { status: stored.status === 'pending' ? 'accepted' : stored.status, id: stored.id };
       return c.json(answer, 200);
     } finally {
       if (!handedOff) await handle.end();

@@ -14,6 +14,7 @@ import { dbTmdbCache } from '../tmdb/cache';
 import { TmdbClient, tmdbCredentials } from '../tmdb/client';
 import { loadConfig, unsealTmdbKey } from './config';
 import type { ProcessDeps } from './process';
+import { DEFAULT_LOCK_MS } from './retry-policy';
 
 export type RetrierEnv = Pick<Bindings, 'RETRIER'>;
 
@@ -28,9 +29,15 @@ export function retrierScheduler(env: RetrierEnv): ((at: Date) => Promise<void>)
   };
 }
 
+/** The processing lock from the bindings (WEBHOOK_LOCK_MS), else the default. */
+export function lockMsOf(env: Pick<Bindings, 'WEBHOOK_LOCK_MS'>): number {
+  const n = Number(env.WEBHOOK_LOCK_MS);
+  return Number.isInteger(n) && n >= 1_000 && n <= 600_000 ? n : DEFAULT_LOCK_MS;
+}
+
 export async function createProcessDeps(
   db: DbOrTx,
-  env: Pick<Bindings, 'SECRETS_KEY' | 'RETRIER'> & { TMDB_URL?: string },
+  env: Pick<Bindings, 'SECRETS_KEY' | 'RETRIER' | 'WEBHOOK_LOCK_MS'> & { TMDB_URL?: string },
   logger: Logger,
 ): Promise<ProcessDeps> {
   const cfg = await loadConfig(db);
@@ -39,5 +46,5 @@ export async function createProcessDeps(
   if (cfg.tmdbApiKeyEnc && !key) logger.warn('the stored TMDB key cannot be unsealed (SECRETS_KEY missing or changed); matching uses Plex metadata only');
   const tmdb = key ? new TmdbClient({ ...tmdbCredentials(key), ...(env.TMDB_URL ? { baseUrl: env.TMDB_URL } : {}), cache: dbTmdbCache(db), logger }) : null;
   const scheduleRetry = retrierScheduler(env);
-  return { logger, tmdb, match: matchPlexItem, config: cfg, ...(scheduleRetry ? { scheduleRetry } : {}), redact: key ? [key] : [] };
+  return { logger, tmdb, match: matchPlexItem, config: cfg, ...(scheduleRetry ? { scheduleRetry } : {}), redact: key ? [key] : [], lockMs: lockMsOf(env) };
 }

@@ -6,6 +6,9 @@
  * 2. store: the durable dedup upsert and the event insert, in one statement (atomic without a
  *    transaction): of N concurrent identical deliveries exactly one is `pending`, the rest are
  *    `duplicate`. The event row is committed before the response, so nothing accepted is lost.
+ *    A redelivery whose dedup key is held by a *stranded* event (still `pending`, its run died:
+ *    see retry.ts) revives that event instead of being swallowed as a duplicate, and every
+ *    delivery hands back a few other stranded events for its after-response run to pick up.
  */
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
@@ -14,6 +17,7 @@ import { newId, sha256Hex, timingSafeEqual } from '../../lib/crypto';
 import { DEFAULT_CONFIG } from './config';
 import type { PlexPayload } from './payload';
 import { dedupKey, summaryOf } from './payload';
+import { DEFAULT_LOCK_MS } from './retry-policy';
 
 export const DEDUP_WINDOW_SECONDS = 300;
 
@@ -103,11 +107,20 @@ export interface StoreInput {
    * (sanitised) as `failed` with this reason, outside dedup, and never retried on its own.
    */
   refused?: string | null;
+  /** Processing lock (ms), which decides what counts as stranded; DEFAULT_LOCK_MS when absent. */
+  lockMs?: number;
 }
+
+/** How many stranded events one delivery picks up on the way (the retrier alarm takes the rest). */
+const STRANDED_PER_DELIVERY = 5;
 
 export interface Stored {
   id: string;
   status: 'pending' | 'duplicate' | 'ignored' | 'failed';
+  /** A duplicate of a stranded event: that event (this id) must be processed again now. */
+  revived: string | null;
+  /** Other stranded events to process after the response (bounded). */
+  stranded: string[];
 }
 
 export async function storeEvent(db: DbOrTx, input: StoreInput): Promise<Stored> {
@@ -119,24 +132,36 @@ export async function storeEvent(db: DbOrTx, input: StoreInput): Promise<Stored>
     ${s.title}, ${s.showTitle}, ${s.season}, ${s.episode}, ${key}, ${JSON.stringify(input.raw)}::jsonb, ${JSON.stringify(input.headers)}::jsonb, ${input.sourceIp}`;
   if (input.refused) {
     await db.execute(sql`INSERT INTO webhook_events (${cols}, error) VALUES (${vals}, 'failed', 'refused: not processed; replay it once the sender is fixed', now(), ${input.refused})`);
-    return { id, status: 'failed' };
+    return { id, status: 'failed', revived: null, stranded: [] };
   }
   if (input.ignored) {
     await db.execute(sql`INSERT INTO webhook_events (${cols}) VALUES (${vals}, 'ignored', ${input.ignored}, now())`);
-    return { id, status: 'ignored' };
+    return { id, status: 'ignored', revived: null, stranded: [] };
   }
-  const result = await db.execute<{ status: 'pending' | 'duplicate' }>(sql`
+  const lock = sql`(${input.lockMs ?? DEFAULT_LOCK_MS}::int * interval '1 millisecond')`;
+  const stranded = sql`e.status = 'pending' AND coalesce(e.locked_until, e.received_at + ${lock}) < now()`;
+  // CTEs read the snapshot from before this statement: `holder` sees the dedup row as it was.
+  const result = await db.execute<{ status: 'pending' | 'duplicate'; revived: string | null; stranded: string[] | null }>(sql`
     WITH d AS (
       INSERT INTO webhook_dedup (key, event_id, seen_at) VALUES (${key}, ${id}, now())
       ON CONFLICT (key) DO UPDATE SET event_id = excluded.event_id, seen_at = excluded.seen_at
       WHERE webhook_dedup.seen_at < now() - make_interval(secs => ${DEDUP_WINDOW_SECONDS})
       RETURNING event_id
+    ), holder AS (
+      SELECT e.id FROM webhook_dedup k JOIN webhook_events e ON e.id = k.event_id
+      WHERE k.key = ${key} AND NOT EXISTS (SELECT 1 FROM d) AND ${stranded}
+    ), others AS (
+      SELECT e.id FROM webhook_events e WHERE ${stranded} ORDER BY e.received_at LIMIT ${STRANDED_PER_DELIVERY}
     )
     INSERT INTO webhook_events (${cols})
     SELECT ${vals},
       CASE WHEN EXISTS (SELECT 1 FROM d) THEN 'pending' ELSE 'duplicate' END,
-      CASE WHEN EXISTS (SELECT 1 FROM d) THEN NULL ELSE 'identical delivery within 5 minutes' END,
+      CASE WHEN EXISTS (SELECT 1 FROM d) THEN NULL
+           WHEN EXISTS (SELECT 1 FROM holder) THEN 'redelivery of ' || (SELECT id FROM holder) || ', which was stranded: processing that one again'
+           ELSE 'identical delivery within 5 minutes' END,
       CASE WHEN EXISTS (SELECT 1 FROM d) THEN NULL ELSE now() END
-    RETURNING status`);
-  return { id, status: result.rows[0]?.status ?? 'pending' };
+    RETURNING status, (SELECT id FROM holder) AS revived, ARRAY(SELECT id FROM others) AS stranded`);
+  const row = result.rows[0];
+  const revived = row?.revived ?? null;
+  return { id, status: row?.status ?? 'pending', revived, stranded: (row?.stranded ?? []).filter((s) => s !== revived) };
 }

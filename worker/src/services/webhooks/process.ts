@@ -17,7 +17,7 @@ import { recordPlay, saveProgress, saveRating, touchAccount, type RatedItem, typ
 import { loadConfig, type EffectiveConfig } from './config';
 import { ignoreReason } from './ingest';
 import { PlexPayload, toItemRef } from './payload';
-import { backoffDelayMs, MAX_ATTEMPTS } from './retry-policy';
+import { backoffDelayMs, DEFAULT_LOCK_MS, MAX_ATTEMPTS } from './retry-policy';
 import { describeFailure } from './failure';
 
 export type MatchFn = (db: DbOrTx, deps: MatchDeps, item: PlexItemRef) => Promise<MatchOutcome>;
@@ -32,6 +32,8 @@ export interface ProcessDeps {
   redact?: string[];
   /** The config as loaded when the deps were built (saves a query per event); re-read when absent. */
   config?: EffectiveConfig;
+  /** Processing lock (ms); DEFAULT_LOCK_MS when absent. */
+  lockMs?: number;
 }
 
 export type ProcessResult = { status: 'processed' | 'ignored' | 'waiting' | 'failed'; action: string | null } | { status: 'skipped' };
@@ -43,10 +45,10 @@ type Decision =
   | { status: 'processed'; action: string; apply: (tx: DbOrTx) => Promise<string | void> };
 
 /** Claims the event (lease) unless another run holds it or it needs no processing. */
-async function claim(db: DbOrTx, id: string, force: boolean): Promise<Row | null> {
+async function claim(db: DbOrTx, id: string, force: boolean, lockMs: number): Promise<Row | null> {
   const rows = await db
     .update(webhookEvents)
-    .set({ lockedUntil: sql`now() + interval '2 minutes'`, attempts: sql`${webhookEvents.attempts} + 1` })
+    .set({ lockedUntil: sql`now() + (${lockMs}::int * interval '1 millisecond')`, attempts: sql`${webhookEvents.attempts} + 1` })
     .where(
       sql`${webhookEvents.id} = ${id}
         AND (${webhookEvents.status} IN ('pending', 'failed') OR ${force})
@@ -147,7 +149,7 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 
 /** Processes one stored event. `force` re-runs an already finished event (replay); `deadlineMs` bounds the matching step. */
 export async function processEvent(db: DbOrTx, deps: ProcessDeps, eventId: string, opts: { force?: boolean; deadlineMs?: number } = {}): Promise<ProcessResult> {
-  const row = await claim(db, eventId, opts.force ?? false);
+  const row = await claim(db, eventId, opts.force ?? false, deps.lockMs ?? DEFAULT_LOCK_MS);
   if (!row) return { status: 'skipped' };
   const started = Date.now();
   const log = deps.logger.child({ eventId, event: row.event });
