@@ -6,6 +6,7 @@
  * cap, so an oversized delivery costs at most `maxBytes` of memory.
  */
 import { AppError } from '../../errors';
+import { BytePattern, type SearchWork } from '../../lib/byte-search';
 
 export interface WebhookBody {
   /** The payload JSON text, not yet parsed. */
@@ -55,18 +56,7 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, max: n
   return out;
 }
 
-function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
-  const first = needle[0]!;
-  const last = hay.length - needle.length;
-  for (let i = hay.indexOf(first, from); i !== -1 && i <= last; i = hay.indexOf(first, i + 1)) {
-    let j = 1;
-    while (j < needle.length && hay[i + j] === needle[j]) j++;
-    if (j === needle.length) return i;
-  }
-  return -1;
-}
-
-const CRLFCRLF = new Uint8Array([13, 10, 13, 10]);
+const CRLFCRLF = new BytePattern(new Uint8Array([13, 10, 13, 10]));
 const MAX_PARTS = 16;
 
 function boundaryOf(contentType: string): string | null {
@@ -81,26 +71,30 @@ function partName(headers: string): { name: string | null; filename: string | nu
   return { name, filename };
 }
 
-/** Parses a multipart/form-data body and returns the `payload` part's text. */
-export function parseMultipart(bytes: Uint8Array, contentType: string): WebhookBody {
+/**
+ * Parses a multipart/form-data body and returns the `payload` part's text. Linear in the body
+ * size whatever the boundary (lib/byte-search.ts): every search starts where the last one ended,
+ * over at most MAX_PARTS parts. `work` counts byte comparisons (tests prove the bound with it).
+ */
+export function parseMultipart(bytes: Uint8Array, contentType: string, work?: SearchWork): WebhookBody {
   const boundary = boundaryOf(contentType);
   if (!boundary) throw invalidPayload('The multipart body has no boundary in its Content-Type.');
   const enc = new TextEncoder();
-  const delimiter = enc.encode(`--${boundary}`);
-  let at = indexOf(bytes, delimiter, 0);
+  const delimiter = new BytePattern(enc.encode(`--${boundary}`));
+  let at = delimiter.indexIn(bytes, 0, work);
   if (at === -1) throw invalidPayload('The multipart body contains no parts.');
-  const next = enc.encode(`\r\n--${boundary}`);
+  const next = new BytePattern(enc.encode(`\r\n--${boundary}`));
   let payloadText: string | null = null;
   let hadThumb = false;
   for (let parts = 0; parts < MAX_PARTS; parts++) {
-    at += delimiter.length;
+    at += delimiter.needle.length;
     // "--" after a delimiter closes the body.
     if (bytes[at] === 45 && bytes[at + 1] === 45) break;
-    const headersEnd = indexOf(bytes, CRLFCRLF, at);
+    const headersEnd = CRLFCRLF.indexIn(bytes, at, work);
     if (headersEnd === -1) throw invalidPayload('A multipart part is truncated (no end of headers).');
     const headers = new TextDecoder().decode(bytes.subarray(at, headersEnd));
     const contentStart = headersEnd + 4;
-    const end = indexOf(bytes, next, contentStart);
+    const end = next.indexIn(bytes, contentStart, work);
     if (end === -1) throw invalidPayload('The multipart body is truncated (no closing boundary).');
     const { name, filename } = partName(headers);
     if (name === 'payload' && payloadText === null) {
