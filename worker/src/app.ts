@@ -19,6 +19,7 @@ import { libraryRoutes } from './routes/library';
 import { plexMappingRoutes } from './routes/plex-mappings';
 import { jobsApiRoutes } from './routes/jobs-api';
 import { agentApiRoutes } from './routes/agent-api';
+import { sessionRoutes } from './routes/sessions';
 
 export const API_BODY_LIMIT = 1024 * 1024;
 
@@ -35,7 +36,8 @@ export function createApiRoutes() {
     .route('/plex', plexRoutes)
     .route('/', libraryRoutes)
     .route('/plex', plexMappingRoutes)
-    .route('/', jobsApiRoutes);
+    .route('/', jobsApiRoutes)
+    .route('/', sessionRoutes);
 }
 
 export function createApp() {
