@@ -83,12 +83,21 @@ const Outputs = storableJson(z.record(z.string(), z.unknown()));
 export const EnrollRequest = z.strictObject({
   code: storableText(z.string().min(1).max(128)),
   name: storableText(z.string().trim().min(1).max(100)),
+  /**
+   * A subset of the tags the enrollment allows (the admin fixed them when creating the code);
+   * empty = all of them. Asking for a tag it does not allow → 400 BAD_REQUEST naming it.
+   */
   tags: AgentTags.default([]),
   version: storableText(z.string().min(1).max(64)),
   hostname: storableText(z.string().min(1).max(255)),
 });
 export type EnrollRequest = z.input<typeof EnrollRequest>;
-export const EnrollResponse = z.object({ agentId: z.string(), token: z.string() });
+export const EnrollResponse = z.object({
+  agentId: z.string(),
+  token: z.string(),
+  /** The tags the agent got (added within version 1: absent from older workers). */
+  tags: z.array(z.string()).optional(),
+});
 export type EnrollResponse = z.infer<typeof EnrollResponse>;
 
 // ---------------------------------------------------------------------------------------------

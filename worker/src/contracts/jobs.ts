@@ -139,5 +139,8 @@ export const AgentInfo = z.object({
 });
 export type AgentInfo = z.infer<typeof AgentInfo>;
 
-export const EnrollmentResponse = z.object({ code: z.string(), expiresAt: z.string(), command: z.string() });
+/** `POST /api/agents/enrollments`: the tags the enrolling agent may have (it may ask for fewer). */
+export const EnrollmentRequest = z.strictObject({ tags: AgentTags.default([]) });
+export type EnrollmentRequest = z.input<typeof EnrollmentRequest>;
+export const EnrollmentResponse = z.object({ code: z.string(), expiresAt: z.string(), command: z.string(), tags: z.array(z.string()) });
 export type EnrollmentResponse = z.infer<typeof EnrollmentResponse>;

@@ -48,7 +48,7 @@ export const agentApiRoutes = new Hono<AgentEnv>()
     const body = c.req.valid('json');
     const enrolled = await enrollAgent(c.var.db(), body);
     await getHub(c.env).learnAgent({ agentId: enrolled.agentId, tokenHashes: [enrolled.tokenHash], tags: enrolled.tags });
-    return c.json({ agentId: enrolled.agentId, token: enrolled.token }, 201);
+    return c.json({ agentId: enrolled.agentId, token: enrolled.token, tags: enrolled.tags }, 201);
   })
   .post('/wait', limit(4 * 1024), validate('json', WaitRequest), async (c) => {
     const cfg = requireConfig(c);

@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { AppEnv } from '../env';
-import { ApproveRequest, CreateJobRequest, IdParam, JobsQuery, LogsQuery, MAX_LOG_SEQ, describeJobKinds } from '../contracts';
+import { ApproveRequest, CreateJobRequest, EnrollmentRequest, IdParam, JobsQuery, LogsQuery, MAX_LOG_SEQ, describeJobKinds } from '../contracts';
 import { AppError } from '../errors';
 import { validate } from '../middleware/validate';
 import { requireConfig } from '../middleware/request-context';
@@ -83,10 +83,11 @@ export const jobsApiRoutes = new Hono<AppEnv>()
     const items = await listAgents(c.var.db(), presence, { onlineWindowMs: 2 * cfg.AGENT_WAIT_MS + 10_000 });
     return c.json({ items }, 200);
   })
-  .post('/agents/enrollments', async (c) => {
+  .post('/agents/enrollments', validate('json', EnrollmentRequest), async (c) => {
     const cfg = requireConfig(c);
     const serverUrl = cfg.PUBLIC_URL ? new URL(cfg.PUBLIC_URL).origin : new URL(c.req.url).origin;
-    return c.json(await createEnrollment(c.var.db(), { createdBy: c.var.principal!.id, serverUrl }), 201);
+    const { codeHash: _hash, ...enrollment } = await createEnrollment(c.var.db(), { createdBy: c.var.principal!.id, serverUrl, tags: c.req.valid('json').tags });
+    return c.json(enrollment, 201);
   })
   .delete('/agents/:id', validate('param', IdParam), async (c) => {
     const { id } = c.req.valid('param');
