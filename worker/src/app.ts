@@ -9,6 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from './env';
 import { AppError, errorBody, handleError } from './errors';
 import { requestContext } from './middleware/request-context';
+import { securityHeaders } from './middleware/security-headers';
 import { requireAdmin } from './middleware/admin-auth';
 import { healthRoutes } from './routes/health';
 import { authRoutes } from './routes/auth';
@@ -42,6 +43,7 @@ export function createApiRoutes() {
 
 export function createApp() {
   const app = new Hono<AppEnv>();
+  app.use(securityHeaders);
   app.use(requestContext);
   app.onError(handleError);
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`, c.var.requestId), 404));
