@@ -14,11 +14,19 @@ import { isDataException, isDbUnavailableError, postgresErrorOf } from './db/err
 export class AppError extends HTTPException {
   readonly code: ErrorCode;
   readonly issues?: FieldIssue[];
-  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; issues?: FieldIssue[] } = {}) {
+  /** Sent as Retry-After (429/503). */
+  readonly retryAfterSeconds?: number;
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; issues?: FieldIssue[]; retryAfterSeconds?: number } = {}) {
     super(codeToStatus[code] as ContentfulStatusCode, { message, cause: opts.cause });
     this.code = code;
     if (opts.issues) this.issues = opts.issues;
+    if (opts.retryAfterSeconds !== undefined) this.retryAfterSeconds = opts.retryAfterSeconds;
   }
+}
+
+/** An address past its refusal budget (unknown secrets, codes, tokens): 429, decided without a query. */
+export function tooManyRefusals(retryAfterSeconds: number): AppError {
+  return new AppError('RATE_LIMITED', 'Too many refused requests from this address. Try again later.', { retryAfterSeconds });
 }
 
 export function errorBody(code: ErrorCode, message: string, requestId: string, issues?: FieldIssue[]): ErrorBody {
@@ -40,6 +48,7 @@ const statusToCode: Record<number, ErrorCode> = {
 export function handleError(err: Error, c: Context<AppEnv>): Response {
   const requestId = c.get('requestId') ?? 'unknown';
   if (err instanceof AppError) {
+    if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
     if (err.status >= 500) c.get('logger')?.error(err.message, { code: err.code, cause: String(err.cause ?? '') });
     return c.json(errorBody(err.code, err.message, requestId, err.issues), err.status);
   }

@@ -86,7 +86,9 @@ export const jobsApiRoutes = new Hono<AppEnv>()
   .post('/agents/enrollments', validate('json', EnrollmentRequest), async (c) => {
     const cfg = requireConfig(c);
     const serverUrl = cfg.PUBLIC_URL ? new URL(cfg.PUBLIC_URL).origin : new URL(c.req.url).origin;
-    const { codeHash: _hash, ...enrollment } = await createEnrollment(c.var.db(), { createdBy: c.var.principal!.id, serverUrl, tags: c.req.valid('json').tags });
+    const { codeHash, ...enrollment } = await createEnrollment(c.var.db(), { createdBy: c.var.principal!.id, serverUrl, tags: c.req.valid('json').tags });
+    // The hub refuses unknown codes without a query: it must know this one.
+    await getHub(c.env).learnEnrollment({ hash: codeHash, expiresAt: Date.parse(enrollment.expiresAt) });
     return c.json(enrollment, 201);
   })
   .delete('/agents/:id', validate('param', IdParam), async (c) => {

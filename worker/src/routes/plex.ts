@@ -17,7 +17,7 @@ import { currentWebhookSecret, ensureWebhookSecret, rotateWebhookSecret } from '
 import { getWebhookEvent, listWebhookEvents } from '../services/webhooks/logs';
 import { plexStats } from '../services/webhooks/stats';
 import { replayEvent } from '../services/webhooks/replay';
-import { createProcessDeps } from '../services/webhooks/deps';
+import { createProcessDeps, webhookGate } from '../services/webhooks/deps';
 
 function webhookUrl(c: Context<AppEnv>, secret: string): string {
   const base = requireConfig(c).PUBLIC_URL ?? new URL(c.req.url).origin;
@@ -57,6 +57,7 @@ export const plexRoutes = new Hono<AppEnv>()
       await updateConfig(tx, input, env.SECRETS_KEY);
       return ensureWebhookSecret(tx, await secretBoxFromEnv(env.SECRETS_KEY));
     });
+    if (fresh) await webhookGate(c.env, env.REFUSALS_PER_MINUTE).reloadSecrets();
     return c.json(await configView(c, fresh), 200);
   })
   .delete('/config', async (c) => {
@@ -68,6 +69,8 @@ export const plexRoutes = new Hono<AppEnv>()
     const box = await secretBoxFromEnv(requireConfig(c).SECRETS_KEY);
     const cfg = await loadConfig(db);
     const issued = await db.transaction((tx) => rotateWebhookSecret(tx, box, cfg.secretGraceHours));
+    // The gate must know the new secret (and the old one's expiry) before the URL is handed out.
+    await webhookGate(c.env, requireConfig(c).REFUSALS_PER_MINUTE).reloadSecrets();
     const body: RotateSecretResponse = { webhookUrl: webhookUrl(c, issued.secret), previousValidUntil: issued.previousValidUntil?.toISOString() ?? null };
     return c.json(body, 200);
   })

@@ -1,9 +1,10 @@
 /**
  * @module
  * `POST /webhooks/plex/:secret` — what a Plex server calls. Public (Plex cannot sign), so the
- * order is cheapest-refusal first: declared size → secret + rate limit (one query) → read the
- * body under the cap → parse → store (committed before the 200) → process after the response
- * (waitUntil). An unknown secret gets exactly the body of any unknown route: no hint that the
+ * order is cheapest-refusal first: declared size → the secret's shape → the gate (no query: the
+ * exact set of valid secrets and a refusal budget per address, webhook-gate.ts) → secret + rate
+ * limit (one query) → read the body under the cap → parse → store (committed before the 200)
+ * → process after the response (waitUntil). An unknown secret gets exactly the body of any unknown route: no hint that the
  * path exists. Any other method answers 405 whatever the secret, so that says nothing either.
  *
  * This route opens its own DB pool instead of `c.var.db()`: that one closes when the response
@@ -11,15 +12,17 @@
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
+import { AppError, tooManyRefusals } from '../errors';
 import { openDb } from '../db/client';
 import { afterResponse, requireConfig } from '../middleware/request-context';
 import { checkDeclaredLength, readWebhookBody } from '../services/webhooks/body';
 import { parsePayload } from '../services/webhooks/payload';
-import { authenticateWebhook, ignoreReason, storeEvent } from '../services/webhooks/ingest';
-import { createProcessDeps, retrierScheduler } from '../services/webhooks/deps';
+import { authenticateWebhook, ignoreReason, isSecretShaped, storeEvent } from '../services/webhooks/ingest';
+import { createProcessDeps, webhookGate } from '../services/webhooks/deps';
+import type { Admission } from '../services/webhooks/webhook-gate';
+import { sha256Hex } from '../lib/crypto';
+import { sourceAddress } from '../lib/address-limiter';
 import { hasWork, processAfterDelivery, type DeliveryWork } from '../services/webhooks/after-delivery';
-import type { Logger } from '../lib/logger';
 import { storeBaselineEvent } from '../services/webhooks/baseline';
 import type { WebhookAccepted } from '../contracts/plex';
 
@@ -35,22 +38,32 @@ function headersOfInterest(h: Headers): Record<string, string> {
   return out;
 }
 
-/** Best effort: a retrier that cannot be reached must not cost the delivery (the cron still sweeps). */
-async function armRetrier(env: AppEnv['Bindings'], at: number, logger: Logger): Promise<void> {
-  const schedule = retrierScheduler(env);
-  if (!schedule) return;
-  await schedule(new Date(at)).catch((err) => logger.warn('could not arm the webhook retrier', { error: String(err) }));
-}
-
 export const webhookRoutes = new Hono<AppEnv>()
   .post('/plex/:secret', async (c) => {
     const cfg = requireConfig(c);
     checkDeclaredLength(c.req.header('content-length'), cfg.WEBHOOK_MAX_BODY_BYTES);
+    const presented = c.req.param('secret');
+    if (!isSecretShaped(presented)) return c.notFound();
+    const hash = await sha256Hex(presented);
+    const address = sourceAddress(c.req.raw.headers);
+    const gate = webhookGate(c.env, cfg.REFUSALS_PER_MINUTE);
+    // Armed before the event exists: if this isolate dies any time after the store commits, the
+    // retrier wakes one lock period later and finds the event stranded (retry.ts).
+    const admission = await gate.admit({ hash, address, armAt: Date.now() + cfg.WEBHOOK_LOCK_MS + 1_000 }).catch((err: unknown): Admission => {
+      c.var.logger.warn('the webhook gate is unreachable; checking the secret in Postgres', { error: String(err) });
+      return { kind: 'unchecked' };
+    });
+    if (admission.kind === 'unknown') return c.notFound();
+    if (admission.kind === 'limited') throw tooManyRefusals(admission.retryAfterSeconds);
     const handle = openDb(cfg);
     let handedOff = false;
     try {
-      const auth = await authenticateWebhook(handle.db, c.req.param('secret'));
-      if (!auth.ok && auth.reason === 'unknown-secret') return c.notFound();
+      const auth = await authenticateWebhook(handle.db, hash);
+      if (!auth.ok && auth.reason === 'unknown-secret') {
+        const v = await gate.noteRefusal(address).catch(() => ({ allowed: true, retryAfterSeconds: 0 }));
+        if (!v.allowed) throw tooManyRefusals(v.retryAfterSeconds);
+        return c.notFound();
+      }
       if (!auth.ok) {
         c.header('Retry-After', String(auth.retryAfterSeconds));
         throw new AppError('RATE_LIMITED', `Too many webhook deliveries: the limit is ${auth.limit} per minute.`);
@@ -58,9 +71,6 @@ export const webhookRoutes = new Hono<AppEnv>()
       const body = await readWebhookBody(c.req.raw, cfg.WEBHOOK_MAX_BODY_BYTES);
       const { payload, raw, problems } = parsePayload(body.payloadText);
       const refused = problems.length ? `The payload cannot be processed as sent: ${problems.join('; ')}.` : null;
-      // Armed before the event exists: if this isolate dies any time after the store commits, the
-      // retrier wakes one lock period later and finds the event stranded (retry.ts).
-      await armRetrier(c.env, Date.now() + cfg.WEBHOOK_LOCK_MS + 1_000, c.var.logger);
       const stored = await storeEvent(handle.db, {
         secretId: auth.secretId,
         payload,

@@ -46,6 +46,14 @@ export function grantedTags(requested: string[], allowed: string[]): string[] {
   return [...new Set(requested)].sort();
 }
 
+export function invalidEnrollmentCode(): AppError {
+  return new AppError('UNAUTHORIZED', 'This enrollment code is not valid. Create a new one in the admin (Agents → Enroll).');
+}
+
+export function usedEnrollmentCode(): AppError {
+  return new AppError('UNAUTHORIZED', 'This enrollment code was already used. Create a new one in the admin.');
+}
+
 export interface EnrolledAgent {
   agentId: string;
   token: string;
@@ -56,8 +64,8 @@ export interface EnrolledAgent {
 export async function enrollAgent(db: DbOrTx, input: Required<Pick<EnrollRequest, 'code' | 'name' | 'version' | 'hostname'>> & { tags: string[] }): Promise<EnrolledAgent> {
   const codeHash = await sha256Hex(normalizeCode(input.code));
   const [row] = await db.select().from(agentEnrollments).where(eq(agentEnrollments.codeHash, codeHash));
-  if (!row) throw new AppError('UNAUTHORIZED', 'This enrollment code is not valid. Create a new one in the admin (Agents → Enroll).');
-  if (row.usedAt) throw new AppError('UNAUTHORIZED', 'This enrollment code was already used. Create a new one in the admin.');
+  if (!row) throw invalidEnrollmentCode();
+  if (row.usedAt) throw usedEnrollmentCode();
   if (row.expiresAt.getTime() <= Date.now()) throw new AppError('UNAUTHORIZED', 'This enrollment code has expired (codes last 15 minutes). Create a new one in the admin.');
   const tags = grantedTags(input.tags, row.tags);
   const agentId = newId('agt');
@@ -69,7 +77,7 @@ export async function enrollAgent(db: DbOrTx, input: Required<Pick<EnrollRequest
       .set({ usedAt: sql`now()`, agentId })
       .where(and(eq(agentEnrollments.id, row.id), isNull(agentEnrollments.usedAt), gt(agentEnrollments.expiresAt, sql`now()`)))
       .returning({ id: agentEnrollments.id });
-    if (!used.length) throw new AppError('UNAUTHORIZED', 'This enrollment code was already used. Create a new one in the admin.');
+    if (!used.length) throw usedEnrollmentCode();
     await tx.insert(agents).values({ id: agentId, name: input.name, hostname: input.hostname, tags, version: input.version, tokenHash, lastSeenAt: sql`now()` });
   });
   return { agentId, token, tokenHash, tags };

@@ -1,6 +1,7 @@
 /**
  * @module
- * The synchronous half of a delivery, kept to two statements so the 200 goes out fast:
+ * The synchronous half of a delivery, kept to two statements so the 200 goes out fast (an
+ * unknown secret costs none: the gate in webhook-gate.ts refuses it before any query):
  * 1. authenticate: secret lookup by hash (+ constant-time compare), the per-secret rate-limit
  *    window (counted in Postgres, so it holds across isolates) and the config, in one query;
  * 2. store: the durable dedup upsert and the event insert, in one statement (atomic without a
@@ -13,7 +14,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { PLEX_CONFIG_ID } from '../../db/schema';
-import { newId, sha256Hex, timingSafeEqual } from '../../lib/crypto';
+import { newId, timingSafeEqual } from '../../lib/crypto';
 import { DEFAULT_CONFIG } from './config';
 import type { PlexPayload } from './payload';
 import { dedupKey, summaryOf } from './payload';
@@ -43,10 +44,13 @@ interface AuthRow extends Record<string, unknown> {
   rate_limit_per_minute: number | null;
 }
 
-export async function authenticateWebhook(db: DbOrTx, presented: string): Promise<AuthResult> {
-  // Secrets are 43 base64url chars; anything else cannot match and costs no query.
-  if (!/^[A-Za-z0-9_-]{20,128}$/.test(presented)) return { ok: false, reason: 'unknown-secret' };
-  const hash = await sha256Hex(presented);
+/** Secrets are 43 base64url chars; anything else cannot match and costs nothing. */
+export function isSecretShaped(presented: string): boolean {
+  return /^[A-Za-z0-9_-]{20,128}$/.test(presented);
+}
+
+/** `hash` is the SHA-256 (hex) of the presented secret. */
+export async function authenticateWebhook(db: DbOrTx, hash: string): Promise<AuthResult> {
   const result = await db.execute<AuthRow>(sql`
     WITH s AS (
       SELECT id, secret_hash FROM plex_webhook_secrets
