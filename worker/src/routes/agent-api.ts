@@ -4,7 +4,6 @@
  * handlers: check version and token, call a service, poke the hub about what changed.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { AppError, tooManyRefusals } from '../errors';
 import { normalizeCode, sha256Hex } from '../lib/crypto';
 import { sourceAddress } from '../lib/address-limiter';
@@ -23,6 +22,7 @@ import {
   WaitRequest,
 } from '../contracts';
 import { validate } from '../middleware/validate';
+import { limitBody } from '../middleware/body-limit';
 import { requireConfig } from '../middleware/request-context';
 import { agentTokenHash, requireAgent, requireProtocol, type AgentEnv } from '../middleware/agent-auth';
 import { getHub } from '../hub/hub-client';
@@ -36,13 +36,7 @@ import { appendLogs } from '../services/jobs/append-logs';
 import { finishJob } from '../services/jobs/finish-job';
 import { releaseJob } from '../services/jobs/release-job';
 
-const limit = (maxSize: number) =>
-  bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${maxSize} bytes.`);
-    },
-  });
+const limit = limitBody;
 
 export const agentApiRoutes = new Hono<AgentEnv>()
   .use(requireProtocol)

@@ -41,7 +41,7 @@ function headersOfInterest(h: Headers): Record<string, string> {
 export const webhookRoutes = new Hono<AppEnv>()
   .post('/plex/:secret', async (c) => {
     const cfg = requireConfig(c);
-    checkDeclaredLength(c.req.header('content-length'), cfg.WEBHOOK_MAX_BODY_BYTES);
+    await checkDeclaredLength(c.req.raw, cfg.WEBHOOK_MAX_BODY_BYTES);
     const presented = c.req.param('secret');
     if (!isSecretShaped(presented)) return c.notFound();
     const hash = await sha256Hex(presented);
@@ -114,7 +114,7 @@ export const webhookRoutes = new Hono<AppEnv>()
   .post('/bench-baseline', async (c) => {
     const cfg = requireConfig(c);
     if (cfg.BENCH_BASELINE !== '1') return c.notFound();
-    checkDeclaredLength(c.req.header('content-length'), cfg.WEBHOOK_MAX_BODY_BYTES);
+    await checkDeclaredLength(c.req.raw, cfg.WEBHOOK_MAX_BODY_BYTES);
     const handle = openDb(cfg);
     try {
       const body = await readWebhookBody(c.req.raw, cfg.WEBHOOK_MAX_BODY_BYTES);

@@ -2,10 +2,12 @@
  * @module
  * Reads a webhook body the way Plex sends it: multipart/form-data with a `payload` JSON part and
  * an optional JPEG `thumb` part (skipped without decoding, never kept), or a plain JSON body
- * (Tautulli-style senders). The body is read as a stream and abandoned as soon as it passes the
- * cap, so an oversized delivery costs at most `maxBytes` of memory.
+ * (Tautulli-style senders). The body is read as a stream and not kept past the cap, so an
+ * oversized delivery costs at most `maxBytes` of memory; the rest is drained (bounded) so the
+ * sender's connection stays usable (lib/request-body.ts).
  */
 import { AppError } from '../../errors';
+import { readCapped, refuseDeclaredLength } from '../../lib/request-body';
 import { BytePattern, type SearchWork } from '../../lib/byte-search';
 
 export interface WebhookBody {
@@ -20,40 +22,9 @@ export function invalidPayload(reason: string): AppError {
   return new AppError('INVALID_PAYLOAD', reason);
 }
 
-function tooLarge(max: number): AppError {
-  return new AppError('PAYLOAD_TOO_LARGE', `The webhook body is larger than ${max} bytes.`);
-}
-
-/** Rejects on Content-Length alone when it is declared too large, before any byte is read. */
-export function checkDeclaredLength(header: string | undefined, max: number): void {
-  if (header === undefined) return;
-  const n = Number(header);
-  if (Number.isFinite(n) && n > max) throw tooLarge(max);
-}
-
-export async function readCapped(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array> {
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(max);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+/** Rejects on Content-Length alone when it is declared too large, before any byte is kept. */
+export function checkDeclaredLength(req: Request, max: number): Promise<void> {
+  return refuseDeclaredLength(req, max, 'webhook body');
 }
 
 const CRLFCRLF = new BytePattern(new Uint8Array([13, 10, 13, 10]));
@@ -115,7 +86,7 @@ export async function readWebhookBody(req: Request, max: number): Promise<Webhoo
   if (type !== 'multipart/form-data' && type !== 'application/json') {
     throw invalidPayload(`Expected multipart/form-data (as Plex sends) or application/json, got ${type ? `"${type.slice(0, 60)}"` : 'no Content-Type'}.`);
   }
-  const bytes = await readCapped(req.body, max);
+  const bytes = await readCapped(req.body, max, 'webhook body');
   if (type === 'application/json') return { payloadText: new TextDecoder().decode(bytes), hadThumb: false };
   return parseMultipart(bytes, contentType);
 }
