@@ -8,7 +8,8 @@
  *   [MIN_AGENT_PROTOCOL_VERSION, AGENT_PROTOCOL_VERSION] → 426 UNSUPPORTED_PROTOCOL_VERSION.
  *   Responses carry the worker's own version in the same header.
  * - Every request but `/enroll` sends `Authorization: Bearer <agent token>`; unknown or revoked
- *   → 401 UNAUTHORIZED (the daemon exits with a clear message; it never retries a 401).
+ *   → 401 UNAUTHORIZED (the daemon exits with a clear message; it never retries a 401). An address
+ *   that keeps presenting unknown tokens or enroll codes gets 429 with Retry-After.
  * - Every job-scoped request carries the `leaseToken` from the claim. A stale or foreign token,
  *   or a lease that expired, → 409 LEASE_LOST: the agent must stop acting on that job at once.
  * - Every job-scoped response carries `cancelRequested`.
@@ -26,6 +27,10 @@
  * those values. Chunks below `logNextSeq` belong to earlier claims and are never overwritten:
  * resending one byte-identical (same offset and data) is accepted as a no-op, anything else
  * there → 409 CONFLICT. Chunks from `logNextSeq` on are an idempotent upsert within the claim.
+ * Offsets must chain — chunk `seq` starts where `seq - 1` ends (its offset plus the UTF-8 length
+ * of its data; seq 0 at byte 0): a contradiction within one request → 400, against a stored
+ * neighbour → 409 CONFLICT; an offset past MAX_LOG_OFFSET → 400. Text fields (log data, outputs,
+ * errors, progress messages) must be storable (storable.ts: no NUL, no lone surrogate) → else 400.
  *
  * At job finish the agent sends `lastSeq`, and `totalBytes` + sha256 (hex) of THIS CLAIM's
  * chunks (seq `logNextSeq`..`lastSeq`, UTF-8 bytes in seq order); the worker answers with the
