@@ -19,7 +19,8 @@ export const limitBody = (maxSize: number) =>
     if (!req.body) return next();
     await refuseDeclaredLength(req, maxSize, undefined, API_DRAIN);
     const body = await readCapped(req.body, maxSize, undefined, API_DRAIN);
-    c.req.raw = new Request(req, { body });
+    // A request body's bytes are a plain ArrayBuffer view; the DOM typings only doubt SharedArrayBuffer.
+    c.req.raw = new Request(req, { body: body as Uint8Array<ArrayBuffer> });
     await next();
   });
 
