@@ -34,9 +34,18 @@ describe('agents page', () => {
     try {
       await page.getByText('No agents yet.').waitFor();
       await page.getByRole('button', { name: 'Enroll an agent' }).click();
+      // The enrollment fixes the tags the agent may have: a bad one is named under the field.
+      await page.getByLabel('Tags it may have').fill('home, bad tag!');
+      await page.getByRole('button', { name: 'Create enrollment code' }).click();
+      await page.locator('#enroll-tags-err').waitFor();
+      await page.getByLabel('Tags it may have').fill('home, k8s');
+      await page.getByRole('button', { name: 'Create enrollment code' }).click();
       const command = (await page.getByTestId('enroll-command').textContent())!;
       const code = (await page.getByTestId('enroll-code').textContent())!;
-      expect(command).toBe(`plexops-agent enroll --server ${stack.server.url} --code ${code}`);
+      expect(command).toBe(`plexops-agent enroll --server ${stack.server.url} --code ${code} --tags home,k8s`);
+      // Asking for a tag the enrollment does not allow is refused, and the code is not used up.
+      const greedy = await new TestAgentClient(stack.server.url).enroll(code, { name: 'greedy', tags: ['home', 'gpu'] });
+      expect(greedy.status).toBe(400);
       expect(code.length).toBeGreaterThanOrEqual(8);
       expect(await page.getByTestId('enroll-countdown').textContent()).toMatch(/^1[45] min/);
       await page.getByRole('button', { name: 'Copy command' }).waitFor();

@@ -80,7 +80,7 @@ export async function startAdminStack(extraVars: Record<string, string> = {}): P
       browser: launched.browser,
       admin,
       async enrollAgent(opts = {}) {
-        const e = await admin('/agents/enrollments', { method: 'POST' });
+        const e = await admin('/agents/enrollments', { method: 'POST', json: { tags: opts.tags ?? [] } });
         if (e.status !== 201) throw new Error(`enrollment failed: ${e.status} ${JSON.stringify(e.body)}`);
         const agent = new TestAgentClient(url);
         const r = await agent.enroll(e.body.code, opts);

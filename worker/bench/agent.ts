@@ -123,7 +123,7 @@ async function measureOurs(env: BenchEnv, startAgent: StartBenchAgent) {
   const raw = new pg.Client({ connectionString: env.pgUrl('bench_ours') });
   await raw.connect();
   const workDir = mkdtempSync(path.join(tmpdir(), 'plexops-bench-agent-'));
-  const agent = await startAgent({ serverUrl: proxy.url, enrollCode: (await admin(server.url, '/agents/enrollments')).code, tags: ['bench'], workDir });
+  const agent = await startAgent({ serverUrl: proxy.url, enrollCode: (await admin(server.url, '/agents/enrollments', { tags: ['bench'] })).code, tags: ['bench'], workDir });
   await sleep(1500); // let it park on the hub
   const latencies: number[] = [];
   for (let i = 0; i < JOBS; i++) {
@@ -145,7 +145,7 @@ async function measureOurs(env: BenchEnv, startAgent: StartBenchAgent) {
   });
   const idleProxy = await startCountingProxy(idleServer.url);
   const idleAdmin = await adminFor(env, 'bench_idle');
-  const idleAgent = await startAgent({ serverUrl: idleProxy.url, enrollCode: (await idleAdmin(idleServer.url, '/agents/enrollments')).code, tags: ['bench'], workDir });
+  const idleAgent = await startAgent({ serverUrl: idleProxy.url, enrollCode: (await idleAdmin(idleServer.url, '/agents/enrollments', { tags: ['bench'] })).code, tags: ['bench'], workDir });
   await sleep(Math.max(2_000, 60_000 / K)); // warm-up: first wait learns the token and makes its one claim
   const sql0 = await env.sqlCount('bench_idle');
   idleProxy.reset();

@@ -1,20 +1,30 @@
 /**
  * @module
- * `npm run admin:token -- [--name NAME] [--link] [--revoke ID]`: create an admin API token
- * (printed once, stored hashed), a one-time sign-in link, or revoke a token. Works on
- * DATABASE_URL, the running local stack, or the local data directory.
+ * `npm run admin:token -- [--name NAME] [--link] [--revoke ID] [--sessions] [--revoke-session ID]`:
+ * create an admin API token (printed once, stored hashed), a one-time sign-in link, revoke a token
+ * (and every session traded for it), list live admin sessions, or end one. Works on DATABASE_URL,
+ * the running local stack, or the local data directory.
  */
 import { parseArgs } from 'node:util';
 import { openLocalDb } from './local-db';
 import { createAdminToken, revokeAdminToken } from '../src/services/auth/admin-tokens';
 import { createSignInLink } from '../src/services/auth/sign-in-links';
+import { listSessions, revokeSessionById } from '../src/services/auth/sessions';
 
-const usage = 'usage: npm run admin:token -- [--name NAME] | --link [--url BASE_URL] | --revoke TOKEN_ID';
+const usage = 'usage: npm run admin:token -- [--name NAME] | --link [--url BASE_URL] | --revoke TOKEN_ID | --sessions | --revoke-session SESSION_ID';
 
 function parse() {
   try {
     return parseArgs({
-      options: { name: { type: 'string' }, link: { type: 'boolean' }, url: { type: 'string' }, revoke: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        name: { type: 'string' },
+        link: { type: 'boolean' },
+        url: { type: 'string' },
+        revoke: { type: 'string' },
+        sessions: { type: 'boolean' },
+        'revoke-session': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     }).values;
   } catch (err) {
@@ -40,8 +50,20 @@ const opened = await openLocalDb().catch((err) => {
 });
 try {
   if (args.revoke) {
-    const ok = await revokeAdminToken(opened.db, args.revoke);
-    console.log(ok ? `revoked ${args.revoke}` : `no active token with id ${args.revoke}`);
+    const { revoked, sessions } = await revokeAdminToken(opened.db, args.revoke);
+    const ended = `${sessions} session${sessions === 1 ? '' : 's'} made with it ended`;
+    console.log(revoked ? `revoked ${args.revoke}; ${ended}` : `no active token with id ${args.revoke}${sessions ? ` (${ended})` : ''}`);
+    process.exitCode = revoked ? 0 : 1;
+  } else if (args.sessions) {
+    const items = await listSessions(opened.db, null);
+    if (!items.length) console.log('no live admin sessions');
+    for (const s of items) {
+      console.log(`${s.id}  ${s.principalName} (${s.principalId}, via ${s.via})  created ${s.createdAt}  last seen ${s.lastSeenAt}  ${s.userAgent ?? 'unknown browser'}`);
+    }
+  } else if (args['revoke-session']) {
+    const id = args['revoke-session'];
+    const ok = /^[A-Za-z0-9_-]{1,64}$/.test(id) && (await revokeSessionById(opened.db, id));
+    console.log(ok ? `ended session ${id}` : `no live session with id ${id}`);
     process.exitCode = ok ? 0 : 1;
   } else if (args.link) {
     const base = args.url ?? process.env.PUBLIC_URL ?? opened.stackUrl ?? 'http://127.0.0.1:8787';

@@ -5,10 +5,11 @@
  * `hc` client.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from './env';
-import { AppError, errorBody, handleError } from './errors';
+import { errorBody, handleError } from './errors';
+import { drainUnreadBody, limitBody } from './middleware/body-limit';
 import { requestContext } from './middleware/request-context';
+import { securityHeaders } from './middleware/security-headers';
 import { requireAdmin } from './middleware/admin-auth';
 import { healthRoutes } from './routes/health';
 import { authRoutes } from './routes/auth';
@@ -22,16 +23,9 @@ import { agentApiRoutes } from './routes/agent-api';
 import { overviewRoutes } from './routes/overview';
 import { posterRoutes } from './routes/posters';
 import { statsRoutes } from './routes/stats';
+import { sessionRoutes } from './routes/sessions';
 
 export const API_BODY_LIMIT = 1024 * 1024;
-
-const limitBody = (maxSize: number) =>
-  bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${maxSize} bytes.`);
-    },
-  });
 
 export function createApiRoutes() {
   return new Hono<AppEnv>().use(limitBody(API_BODY_LIMIT)).use(requireAdmin).route('/', meRoutes)
@@ -41,11 +35,14 @@ export function createApiRoutes() {
     .route('/', jobsApiRoutes)
     .route('/', overviewRoutes)
     .route('/', posterRoutes)
-    .route('/', statsRoutes);
+    .route('/', statsRoutes)
+    .route('/', sessionRoutes);
 }
 
 export function createApp() {
   const app = new Hono<AppEnv>();
+  app.use(securityHeaders);
+  app.use(drainUnreadBody);
   app.use(requestContext);
   app.onError(handleError);
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`, c.var.requestId), 404));

@@ -27,6 +27,10 @@ export interface Bindings {
   /** TMDB API base URL; unset = https://api.themoviedb.org (tests point it at the simulator). */
   TMDB_URL?: string;
   WEBHOOK_MAX_BODY_BYTES?: string;
+  /** Webhook processing lock (ms); a pending event past it was stranded. Default 120 s; tests compress it. */
+  WEBHOOK_LOCK_MS?: string;
+  /** Refusals (unknown webhook secret, enroll code or agent token) per source address per minute before 429. Default 30. */
+  REFUSALS_PER_MINUTE?: string;
   RETRIER?: DurableObjectNamespace;
   /** Agent protocol timings (ms); tests compress them. Defaults: wait 25 s, lease 60 s, poll-after 1 s, alarm grace 1 s. */
   AGENT_WAIT_MS?: string;
@@ -69,6 +73,8 @@ export const RuntimeConfig = z.object({
   BENCH_BASELINE: z.string().optional(),
   /** Cap on a Plex webhook body (the JPEG thumb makes it large); checked before the body is read. */
   WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  WEBHOOK_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(120_000),
+  REFUSALS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfig>;
 

@@ -1,8 +1,9 @@
 /**
  * @module
  * /agents: every enrolled agent (online, version, tags, last seen, the job it holds), enrolling a
- * new one (a one-time code with its expiry counting down and the exact command to run on the
- * agent's machine), and revoking one (its token stops working at once; the daemon exits).
+ * new one (the tags it may have, then a one-time code with its expiry counting down and the exact
+ * command to run on the agent's machine), and revoking one (its token stops working at once; the
+ * daemon exits).
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { AgentInfo, EnrollmentResponse } from '../../../worker/src/contracts';
@@ -16,10 +17,14 @@ import { RelativeTime } from '../components/relative-time';
 import { ConfirmButton } from '../components/confirm-button';
 import { CopyButton } from '../components/copy-button';
 import { formatDuration } from '../components/format';
+import { Field, describedBy, issueAt, issueMap } from '../components/fields';
 
 export function AgentsPage() {
   const agents = useAsync(async () => (await unwrap(client.api.agents.$get())).items, []);
   const [enrollment, setEnrollment] = useState<EnrollmentResponse | null>(null);
+  const [enrolling, setEnrolling] = useState(false);
+  const [enrollTags, setEnrollTags] = useState('');
+  const [tagIssues, setTagIssues] = useState<Record<string, string>>({});
   const [actionError, setActionError] = useState<unknown>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -32,17 +37,23 @@ export function AgentsPage() {
     return () => clearInterval(t);
   }, [agents.reload]);
 
-  const enroll = async () => {
+  const enroll = async (e: Event) => {
+    e.preventDefault();
     setBusy(true);
     setActionError(null);
+    setTagIssues({});
     try {
-      setEnrollment(await unwrap(client.api.agents.enrollments.$post()));
+      const tags = enrollTags.split(/[,\s]+/).filter(Boolean);
+      setEnrollment(await unwrap(client.api.agents.enrollments.$post({ json: { tags } })));
+      setEnrolling(false);
     } catch (err) {
+      setTagIssues(issueMap(err));
       setActionError(err);
     } finally {
       setBusy(false);
     }
   };
+  const tagsError = issueAt(tagIssues, 'tags');
 
   const revoke = async (a: AgentInfo) => {
     setActionError(null);
@@ -63,13 +74,29 @@ export function AgentsPage() {
           <button type="button" class="secondary" onClick={() => void agents.reload()}>
             Refresh
           </button>
-          <button type="button" onClick={enroll} disabled={busy}>
+          <button type="button" onClick={() => { setEnrollment(null); setEnrolling(true); }} disabled={busy || enrolling}>
             Enroll an agent
           </button>
         </div>
       </div>
       <StatusLine message={status} />
       <ErrorBanner error={actionError} />
+      {enrolling && (
+        <form class="card form" onSubmit={enroll} noValidate aria-labelledby="enroll-new-title" data-testid="enroll-form">
+          <h2 id="enroll-new-title">Enroll an agent</h2>
+          <Field id="enroll-tags" label="Tags it may have" error={tagsError} hint="Comma separated, e.g. home, k8s. The agent may take fewer, never more; jobs go to agents holding all their tags. Empty = no tags.">
+            <input id="enroll-tags" value={enrollTags} aria-invalid={tagsError ? 'true' : undefined} aria-describedby={describedBy('enroll-tags', tagsError, true)} onInput={(e) => setEnrollTags((e.target as HTMLInputElement).value)} />
+          </Field>
+          <div class="actions">
+            <button type="submit" disabled={busy}>
+              {busy ? 'Creating…' : 'Create enrollment code'}
+            </button>
+            <button type="button" class="secondary" onClick={() => setEnrolling(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
       {enrollment && <EnrollmentCard enrollment={enrollment} onDone={() => { setEnrollment(null); void agents.reload(); }} />}
       <ErrorBanner error={agents.error} onRetry={() => void agents.reload()} />
       {agents.loading && !agents.data && <p class="muted">Loading agents…</p>}
@@ -150,8 +177,15 @@ function EnrollmentCard({ enrollment, onDone }: { enrollment: EnrollmentResponse
         <CopyButton value={enrollment.command} label="Copy command" />
       </div>
       <p class="small muted">
-        Add <code>--name</code> and <code>--tags</code> (e.g. <code>--tags home,k8s</code>) to choose which jobs it takes. Then start it with{' '}
-        <code data-testid="enroll-run-command">{enrollment.runCommand}</code> (a systemd unit is in the README).
+        {enrollment.tags.length ? (
+          <>
+            It may have the tags <strong>{enrollment.tags.join(', ')}</strong> (fewer with <code>--tags</code>).{' '}
+          </>
+        ) : (
+          <>It gets no tags, so it takes only jobs that require none. </>
+        )}
+        Add <code>--name</code> to name it. Then start it with <code data-testid="enroll-run-command">{enrollment.runCommand}</code> (a systemd unit is in
+        the README).
       </p>
       <p>
         Code <code data-testid="enroll-code">{enrollment.code}</code>{' '}

@@ -12,6 +12,7 @@ import { useAsync } from '../components/use-async';
 import { ErrorBanner, StatusLine } from '../components/error-banner';
 import { CheckField, Field, describedBy, issueAt, issueMap } from '../components/fields';
 import { WebhookCard } from '../components/webhook-card';
+import { SessionsPanel } from '../components/sessions-panel';
 
 interface Draft {
   enabled: boolean;
@@ -156,6 +157,7 @@ export function SettingsPage() {
           {busy ? 'Saving…' : 'Save settings'}
         </button>
       </form>
+      <SessionsPanel />
     </section>
   );
 }

@@ -89,7 +89,7 @@ export async function startE2E(vars: Record<string, string> = {}, opts: { plex?:
         ...kube.env,
         ...opts.env,
       };
-      const code = await h.admin('/agents/enrollments', { method: 'POST' });
+      const code = await h.admin('/agents/enrollments', { json: { tags } });
       if (code.status !== 201) throw new Error(`enrollment code: ${code.status}`);
       const r = await runAgent(
         ['enroll', '--server', opts.server ?? h.server.url, '--code', code.body.code, '--name', `e2e-${tags.join('-')}`, '--tags', tags.join(',')],

@@ -8,7 +8,8 @@
  *   [MIN_AGENT_PROTOCOL_VERSION, AGENT_PROTOCOL_VERSION] → 426 UNSUPPORTED_PROTOCOL_VERSION.
  *   Responses carry the worker's own version in the same header.
  * - Every request but `/enroll` sends `Authorization: Bearer <agent token>`; unknown or revoked
- *   → 401 UNAUTHORIZED (the daemon exits with a clear message; it never retries a 401).
+ *   → 401 UNAUTHORIZED (the daemon exits with a clear message; it never retries a 401). An address
+ *   that keeps presenting unknown tokens or enroll codes gets 429 with Retry-After.
  * - Every job-scoped request carries the `leaseToken` from the claim. A stale or foreign token,
  *   or a lease that expired, → 409 LEASE_LOST: the agent must stop acting on that job at once.
  * - Every job-scoped response carries `cancelRequested`.
@@ -26,6 +27,10 @@
  * those values. Chunks below `logNextSeq` belong to earlier claims and are never overwritten:
  * resending one byte-identical (same offset and data) is accepted as a no-op, anything else
  * there → 409 CONFLICT. Chunks from `logNextSeq` on are an idempotent upsert within the claim.
+ * Offsets must chain — chunk `seq` starts where `seq - 1` ends (its offset plus the UTF-8 length
+ * of its data; seq 0 at byte 0): a contradiction within one request → 400, against a stored
+ * neighbour → 409 CONFLICT; an offset past MAX_LOG_OFFSET → 400. Text fields (log data, outputs,
+ * errors, progress messages) must be storable (storable.ts: no NUL, no lone surrogate) → else 400.
  *
  * At job finish the agent sends `lastSeq`, and `totalBytes` + sha256 (hex) of THIS CLAIM's
  * chunks (seq `logNextSeq`..`lastSeq`, UTF-8 bytes in seq order); the worker answers with the
@@ -41,6 +46,7 @@
  */
 import { z } from 'zod';
 import { JOB_STATUSES, STEP_STATUSES } from './job-status';
+import { storableJson, storableText } from './storable';
 
 export const AGENT_PROTOCOL_HEADER = 'X-Plexops-Protocol';
 export const AGENT_API_PREFIX = '/agent/v1';
@@ -53,6 +59,11 @@ export const MAX_WAIT_MS = 25_000;
 export const MAX_LOG_REQUEST_BYTES = 256 * 1024;
 /** Enrollment codes live this long and work once. */
 export const ENROLLMENT_TTL_MS = 15 * 60_000;
+/**
+ * Largest byte offset a log chunk may start at (1 TiB): far beyond any job log, far below 2⁵³,
+ * so offsets stay exact integers everywhere they are added up.
+ */
+export const MAX_LOG_OFFSET = 2 ** 40;
 
 export const JobStatus = z.enum(JOB_STATUSES);
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -65,23 +76,33 @@ export const AgentTag = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:=-]{0,63}$/, 
 export const AgentTags = z.array(AgentTag).max(32);
 
 const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'malformed id');
-const LeaseToken = z.string().min(1).max(128);
+const LeaseToken = storableText(z.string().min(1).max(128));
 const Attempt = z.number().int().min(1).max(1_000_000);
 const Iso = z.string();
-const Outputs = z.record(z.string(), z.unknown());
+/** Step outputs are stored as jsonb: every string in them, keys included, must be storable. */
+const Outputs = storableJson(z.record(z.string(), z.unknown()));
 
 // ---------------------------------------------------------------------------------------------
 // POST /enroll (no Authorization; the one-time code is the credential)
 
 export const EnrollRequest = z.strictObject({
-  code: z.string().min(1).max(128),
-  name: z.string().trim().min(1).max(100),
+  code: storableText(z.string().min(1).max(128)),
+  name: storableText(z.string().trim().min(1).max(100)),
+  /**
+   * A subset of the tags the enrollment allows (the admin fixed them when creating the code);
+   * empty = all of them. Asking for a tag it does not allow → 400 BAD_REQUEST naming it.
+   */
   tags: AgentTags.default([]),
-  version: z.string().min(1).max(64),
-  hostname: z.string().min(1).max(255),
+  version: storableText(z.string().min(1).max(64)),
+  hostname: storableText(z.string().min(1).max(255)),
 });
 export type EnrollRequest = z.input<typeof EnrollRequest>;
-export const EnrollResponse = z.object({ agentId: z.string(), token: z.string() });
+export const EnrollResponse = z.object({
+  agentId: z.string(),
+  token: z.string(),
+  /** The tags the agent got (added within version 1: absent from older workers). */
+  tags: z.array(z.string()).optional(),
+});
 export type EnrollResponse = z.infer<typeof EnrollResponse>;
 
 // ---------------------------------------------------------------------------------------------
@@ -161,7 +182,7 @@ export type WaitResponse = z.infer<typeof WaitResponse>;
  */
 export const Progress = z.strictObject({
   stepIndex: z.number().int().min(0).max(1000).optional(),
-  message: z.string().max(500).optional(),
+  message: storableText(z.string().max(500)).optional(),
   done: z.number().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   total: z.number().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   unit: z.enum(['bytes', 'files', 'items', 'percent']).optional(),
@@ -198,7 +219,7 @@ export const StepStartResponse = z.object({
 export type StepStartResponse = z.infer<typeof StepStartResponse>;
 
 // POST /jobs/:id/steps/:index/finish — idempotent on (job, step, attempt).
-export const StepError = z.strictObject({ message: z.string().max(4000), code: z.string().max(100).optional() });
+export const StepError = z.strictObject({ message: storableText(z.string().max(4000)), code: storableText(z.string().max(100)).optional() });
 export const StepFinishRequest = z.strictObject({
   leaseToken: LeaseToken,
   attempt: Attempt,
@@ -217,8 +238,9 @@ export type StepFinishResponse = z.infer<typeof StepFinishResponse>;
 
 export const LogChunk = z.strictObject({
   seq: z.number().int().min(0).max(10_000_000),
-  offset: z.number().int().min(0),
-  data: z.string(),
+  offset: z.number().int().min(0).max(MAX_LOG_OFFSET, `offset must be at most ${MAX_LOG_OFFSET} (1 TiB)`),
+  /** Stored as Postgres text: no NUL, no lone surrogate (the agent escapes them before sending). */
+  data: storableText(z.string()),
   stepIndex: z.number().int().min(0).max(1000).optional(),
 });
 export type LogChunk = z.infer<typeof LogChunk>;

@@ -18,3 +18,4 @@ export * from './job-status';
 export * from './overview';
 export * from './posters';
 export * from './stats';
+export * from './storable';

@@ -5,13 +5,18 @@
 import { z } from 'zod';
 import { AgentTags, ApprovalInfo, JobStatus, Progress, StepStatus } from './agent-protocol';
 import { PageQuery } from './pagination';
+import { IdParam, ResourceId } from './ids';
+import { storableJson, storableText } from './storable';
 
-export const ResourceId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'malformed id');
-export const IdParam = z.object({ id: ResourceId });
+export { IdParam, ResourceId };
 
 export const CreateJobRequest = z.strictObject({
-  kind: z.string().min(1).max(100),
-  params: z.unknown().optional(),
+  kind: storableText(z.string().min(1).max(100)),
+  /**
+   * Validated by the kind's own schema; checked here first, whatever the kind, for text Postgres
+   * cannot store (params are jsonb): a NUL or lone surrogate anywhere, keys included, is a 400.
+   */
+  params: storableJson(z.unknown()).optional(),
   tags: AgentTags.default([]),
 });
 export type CreateJobRequest = z.input<typeof CreateJobRequest>;
@@ -66,8 +71,11 @@ export const JobDetail = JobSummary.extend({
 });
 export type JobDetail = z.infer<typeof JobDetail>;
 
+/** Largest log chunk seq (as the agent protocol's LogChunk bounds it). */
+export const MAX_LOG_SEQ = 10_000_000;
+
 export const LogsQuery = z.object({
-  after: z.coerce.number().int().min(-1).max(10_000_000).default(-1),
+  after: z.coerce.number().int().min(-1).max(MAX_LOG_SEQ).default(-1),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });
 export const LogChunkInfo = z.object({ seq: z.number().int(), offset: z.number(), data: z.string(), stepIndex: z.number().int().nullable() });
@@ -131,6 +139,9 @@ export const AgentInfo = z.object({
 });
 export type AgentInfo = z.infer<typeof AgentInfo>;
 
+/** `POST /api/agents/enrollments`: the tags the enrolling agent may have (it may ask for fewer). */
+export const EnrollmentRequest = z.strictObject({ tags: AgentTags.default([]) });
+export type EnrollmentRequest = z.input<typeof EnrollmentRequest>;
 /** `command` enrolls (run once, as shown); `runCommand` then starts the daemon. Both use the deployment's AGENT_COMMAND. */
-export const EnrollmentResponse = z.object({ code: z.string(), expiresAt: z.string(), command: z.string(), runCommand: z.string() });
+export const EnrollmentResponse = z.object({ code: z.string(), expiresAt: z.string(), command: z.string(), runCommand: z.string(), tags: z.array(z.string()) });
 export type EnrollmentResponse = z.infer<typeof EnrollmentResponse>;

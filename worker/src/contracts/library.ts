@@ -4,9 +4,10 @@
  * account's watch state (accounts are identified by their Plex Account.id, as strings).
  */
 import { z } from 'zod';
+import { storableText } from './storable';
 
 export const LibraryQuery = z.object({
-  query: z.string().trim().max(200).optional(),
+  query: storableText(z.string().trim().max(200)).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().min(1).max(512).optional(),
 });

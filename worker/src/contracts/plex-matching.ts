@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { PageQuery } from './pagination';
+import { ResourceId } from './ids';
 
 const boolParam = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -15,7 +16,7 @@ export const TmdbIdInput = z.union([
   z.string().regex(/^\d{1,11}$/, 'must be a TMDB id (digits)').transform(Number),
 ]).refine((n) => n > 0, 'must be a positive TMDB id');
 
-export const MatchIdParam = z.object({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'malformed id') });
+export const MatchIdParam = z.object({ id: ResourceId });
 
 export const MappingListQuery = PageQuery.extend({
   /** Only mappings with no catalog show/movie yet (conflicts included). */
@@ -35,9 +36,9 @@ export const MappingUpdate = z
     /** Map to this TMDB show/movie (fetched from TMDB and added to the catalog if needed). */
     tmdbId: TmdbIdInput.optional(),
     /** Map to a show already in the catalog. */
-    showId: z.string().min(1).max(64).optional(),
+    showId: ResourceId.optional(),
     /** Map to a movie already in the catalog. */
-    movieId: z.string().min(1).max(64).optional(),
+    movieId: ResourceId.optional(),
     syncEnabled: z.boolean().optional(),
   })
   .refine((v) => Object.values(v).some((x) => x !== undefined), 'give at least one of tmdbId, showId, movieId, syncEnabled')

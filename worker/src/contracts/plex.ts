@@ -5,6 +5,7 @@
  * one is set (`hasPlexToken`, `hasTmdbKey`).
  */
 import { z } from 'zod';
+import { storableText } from './storable';
 
 export const WebhookStatus = z.enum(['pending', 'processed', 'ignored', 'duplicate', 'waiting', 'failed']);
 export type WebhookStatus = z.infer<typeof WebhookStatus>;
@@ -22,10 +23,10 @@ export const PlexConfigUpdate = z.strictObject({
   autoMarkWatched: z.boolean().optional(),
   watchedThreshold: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').optional(),
   trackedAccountIds: z.array(AccountId).max(100).optional(),
-  serverUuid: z.string().trim().min(1).max(100).nullable().optional(),
+  serverUuid: storableText(z.string().trim().min(1).max(100)).nullable().optional(),
   /** null clears the stored token; omitted keeps it. */
-  plexToken: z.string().trim().min(1).max(500).nullable().optional(),
-  tmdbApiKey: z.string().trim().min(1).max(1000).nullable().optional(),
+  plexToken: storableText(z.string().trim().min(1).max(500)).nullable().optional(),
+  tmdbApiKey: storableText(z.string().trim().min(1).max(1000)).nullable().optional(),
   rateLimitPerMinute: z.number().int().min(1).max(100_000).optional(),
   playWindowMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
   secretGraceHours: z.number().int().min(0).max(24 * 30).optional(),
@@ -57,7 +58,7 @@ export type RotateSecretResponse = z.infer<typeof RotateSecretResponse>;
 
 export const WebhookLogQuery = z.object({
   status: WebhookStatus.optional(),
-  event: z.string().min(1).max(100).optional(),
+  event: storableText(z.string().min(1).max(100)).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().min(1).max(512).optional(),
 });

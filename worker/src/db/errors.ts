@@ -17,14 +17,30 @@ function causes(err: unknown): unknown[] {
   return seen;
 }
 
-export function isDbUnavailableError(err: unknown): boolean {
-  const chain = causes(err);
-  for (const e of chain) {
+/** The Postgres server error in `err`'s cause chain (SQLSTATE + its own message, never the SQL), or null. */
+export function postgresErrorOf(err: unknown): { code: string; message: string } | null {
+  for (const e of causes(err)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && (e as { severity?: unknown }).severity) {
-      return UNAVAILABLE_SQLSTATE.test(code);
+      return { code, message: e instanceof Error ? e.message : String((e as { message?: unknown }).message ?? '') };
     }
   }
+  return null;
+}
+
+/**
+ * Postgres refused a *value* (SQLSTATE class 22, data exception: out of range, NUL, bad encoding,
+ * bad date): the same input fails the same way every time, so it is the input's fault (400)
+ * and retrying it is pointless.
+ */
+export function isDataException(err: unknown): boolean {
+  return postgresErrorOf(err)?.code.startsWith('22') ?? false;
+}
+
+export function isDbUnavailableError(err: unknown): boolean {
+  const chain = causes(err);
+  const pgErr = postgresErrorOf(err);
+  if (pgErr) return UNAVAILABLE_SQLSTATE.test(pgErr.code);
   return chain.some((e) => {
     if (e instanceof Event || (e as { type?: unknown })?.type === 'error') return true;
     const msg = e instanceof Error ? e.message : typeof e === 'string' ? e : '';

@@ -1,10 +1,14 @@
 /**
  * @module
  * The hub's in-memory state, free of Cloudflare imports so the Durable Object and the
- * in-process fallback (Node tests) share it. It answers three questions without touching SQL:
+ * in-process fallback (Node tests) share it. It answers these questions without touching SQL:
  * - Which token hash belongs to which live agent (an auth cache kept exact by the worker
- *   calling `learnAgent`/`forgetAgent` on enroll, rotate and revoke — no TTL, since a TTL
- *   would mean periodic SQL on an idle system).
+ *   calling `learnAgent`/`forgetAgent`/`expectToken` on enroll, rotate and revoke — no TTL,
+ *   since a TTL would mean periodic SQL on an idle system). Once `loadAuth` has given it every
+ *   live token and every open enrollment code (the DO does that once per lifetime: one query
+ *   each), the cache is *exact*: an unknown agent token or enroll code is refused with no query
+ *   at all, and refusals are counted per source address (lib/address-limiter.ts), so a scanner
+ *   costs Postgres nothing. Unloaded (the Node fallback), unknown means "ask Postgres".
  * - Whether an agent may have claimable work (a per-agent dirty flag set by `pokeWork`, cleared
  *   only by a claim that found nothing *as of the same generation*, so a poke that lands during
  *   that claim's SQL is never lost). Unknown agents start dirty: after a hub restart each agent
@@ -17,8 +21,15 @@
  *   a silence, and `pokeOverview` (webhook deliveries, conflict decisions).
  */
 
+import { AddressLimiter } from '../lib/address-limiter';
+
 export type AgentWaitResult =
+  /** Not cached: check the token in Postgres (then `learnAgent`). */
   | { kind: 'unknown' }
+  /** Not a live token (the cache is exact): 401 without a query. */
+  | { kind: 'refused' }
+  /** This address spent its refusal budget: 429 without a query. */
+  | { kind: 'limited'; retryAfterSeconds: number }
   | { kind: 'claim'; agentId: string; tags: string[]; gen: number }
   | { kind: 'idle'; agentId: string };
 
@@ -31,6 +42,23 @@ export interface HubAgent {
   tags: string[];
 }
 
+/** A door check (a token or an enroll code): known, refused without SQL, over budget, or "ask Postgres". */
+export type DoorVerdict =
+  | { kind: 'known' }
+  /** `used`: an enrollment code this hub saw used, so the answer can say so. */
+  | { kind: 'refused'; used?: true }
+  | { kind: 'limited'; retryAfterSeconds: number }
+  | { kind: 'unchecked' };
+
+/** Everything `loadAuth` needs to make the cache exact, read from Postgres in one go. */
+export interface AuthSnapshot {
+  agents: HubAgent[];
+  /** Tokens that work but whose first use must reach Postgres (it retires the pre-rotation token). */
+  unverified: Array<{ hash: string; agentId: string }>;
+  /** Open enrollment codes (SHA-256 of the normalised code) and when they expire (epoch ms). */
+  enrollments: Array<{ hash: string; expiresAt: number }>;
+}
+
 export interface AgentPresence {
   agentId: string;
   lastSeenAt: number;
@@ -39,9 +67,20 @@ export interface AgentPresence {
 
 /** What the worker needs from the hub; every method is async so a DO stub satisfies it. */
 export interface HubApi {
-  agentWait(input: { tokenHash: string; timeoutMs: number; scope?: WaitScope }): Promise<AgentWaitResult>;
+  /** `address` is the client's, for the refusal budget of an unknown token. */
+  agentWait(input: { tokenHash: string; timeoutMs: number; scope?: WaitScope; address?: string }): Promise<AgentWaitResult>;
   learnAgent(agent: HubAgent): Promise<void>;
   forgetAgent(agentId: string): Promise<void>;
+  /** A token that works but must be checked in Postgres on first use (a freshly rotated-in one). */
+  expectToken(input: { agentId: string; hash: string }): Promise<void>;
+  /** Door check for job-scoped agent requests (which then check the token in SQL anyway). */
+  tokenStatus(input: { hash: string; address: string }): Promise<DoorVerdict>;
+  /** Door check for `/enroll`: `hash` is the SHA-256 of the normalised code. */
+  admitEnroll(input: { hash: string; address: string }): Promise<DoorVerdict>;
+  learnEnrollment(input: { hash: string; expiresAt: number }): Promise<void>;
+  forgetEnrollment(hash: string): Promise<void>;
+  /** A refusal Postgres decided (the cache was unchecked); says whether the address is still within budget. */
+  noteRefusal(address: string): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
   claimDone(input: { agentId: string; gen: number; found: boolean; scope?: WaitScope }): Promise<void>;
   pokeWork(): Promise<void>;
   jobWait(input: { jobId: string; sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }>;
@@ -94,12 +133,38 @@ export class HubCore {
   /** When each job channel was last poked, oldest first (for the sweep). */
   private readonly jobTouched = new Map<string, number>();
   private bumps = 0;
+  /** Live tokens whose first use must reach Postgres, by hash → agent id. */
+  private readonly unverified = new Map<string, string>();
+  /** Open enrollment codes by hash → expiry (epoch ms). Exact only once loaded. */
+  private readonly enrollCodes = new Map<string, number>();
+  /** Codes used since this hub started, until they would have expired: "already used", not "not valid". */
+  private readonly usedCodes = new Map<string, number>();
+  /** True once loadAuth ran: from then on, unknown means refused. */
+  private exact = false;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly limiter: AddressLimiter = new AddressLimiter(30, now),
+  ) {}
 
-  async agentWait(input: { tokenHash: string; timeoutMs: number; scope?: WaitScope }): Promise<AgentWaitResult> {
+  get isExact(): boolean {
+    return this.exact;
+  }
+
+  /** Makes the cache exact. Merges (never removes): anything learned or forgotten meanwhile stays so. */
+  loadAuth(snapshot: AuthSnapshot): void {
+    for (const a of snapshot.agents) if (!this.agentsById.has(a.agentId)) void this.learnAgent(a);
+    for (const u of snapshot.unverified) if (!this.byToken.has(u.hash) && this.agentsById.has(u.agentId)) this.unverified.set(u.hash, u.agentId);
+    for (const e of snapshot.enrollments) if (!this.enrollCodes.has(e.hash)) this.enrollCodes.set(e.hash, e.expiresAt);
+    this.exact = true;
+  }
+
+  async agentWait(input: { tokenHash: string; timeoutMs: number; scope?: WaitScope; address?: string }): Promise<AgentWaitResult> {
     const agent = this.byToken.get(input.tokenHash);
-    if (!agent) return { kind: 'unknown' };
+    if (!agent) {
+      const door = this.door(this.unverified.has(input.tokenHash), input.address ?? 'unknown');
+      return door.kind === 'known' || door.kind === 'unchecked' ? { kind: 'unknown' } : door;
+    }
     const { agentId } = agent;
     const scope = input.scope ?? 'any';
     const previous = this.lastSeen.get(agentId);
@@ -108,8 +173,8 @@ export class HubCore {
     if (this.isDirty(agentId, scope)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen };
     if (input.timeoutMs > 0) await this.park(this.agentWaiters, agentId, input.timeoutMs);
     this.lastSeen.set(agentId, this.now());
-    // Revoked while parked: make the worker re-check (it will answer 401).
-    if (!this.agentsById.has(agentId)) return { kind: 'unknown' };
+    // Revoked while parked: refuse (exact) or make the worker re-check (it will answer 401).
+    if (!this.agentsById.has(agentId)) return this.exact ? { kind: 'refused' } : { kind: 'unknown' };
     if (this.isDirty(agentId, scope)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen };
     return { kind: 'idle', agentId };
   }
@@ -119,13 +184,50 @@ export class HubCore {
     if (old) for (const h of old.tokenHashes) this.byToken.delete(h);
     const copy = { agentId: agent.agentId, tokenHashes: [...agent.tokenHashes], tags: [...agent.tags] };
     this.agentsById.set(agent.agentId, copy);
-    for (const h of copy.tokenHashes) this.byToken.set(h, copy);
+    for (const h of copy.tokenHashes) {
+      this.byToken.set(h, copy);
+      this.unverified.delete(h);
+    }
     this.bump(OVERVIEW);
+  }
+
+  async expectToken(input: { agentId: string; hash: string }): Promise<void> {
+    if (!this.byToken.has(input.hash)) this.unverified.set(input.hash, input.agentId);
+  }
+
+  async tokenStatus(input: { hash: string; address: string }): Promise<DoorVerdict> {
+    return this.door(this.byToken.has(input.hash) || this.unverified.has(input.hash), input.address);
+  }
+
+  async admitEnroll(input: { hash: string; address: string }): Promise<DoorVerdict> {
+    const now = this.now();
+    for (const codes of [this.enrollCodes, this.usedCodes]) {
+      const expiresAt = codes.get(input.hash);
+      if (expiresAt !== undefined && expiresAt <= now) codes.delete(input.hash);
+    }
+    const verdict = this.door(this.enrollCodes.has(input.hash), input.address);
+    return verdict.kind === 'refused' && this.usedCodes.has(input.hash) ? { kind: 'refused', used: true } : verdict;
+  }
+
+  async learnEnrollment(input: { hash: string; expiresAt: number }): Promise<void> {
+    this.enrollCodes.set(input.hash, input.expiresAt);
+  }
+
+  /** The code was used: refused from now on (remembered as used until it would have expired). */
+  async forgetEnrollment(hash: string): Promise<void> {
+    const expiresAt = this.enrollCodes.get(hash);
+    this.enrollCodes.delete(hash);
+    if (expiresAt !== undefined) this.usedCodes.set(hash, expiresAt);
+  }
+
+  async noteRefusal(address: string): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+    return this.limiter.hit(address);
   }
 
   async forgetAgent(agentId: string): Promise<void> {
     const old = this.agentsById.get(agentId);
     if (old) for (const h of old.tokenHashes) this.byToken.delete(h);
+    for (const [h, id] of this.unverified) if (id === agentId) this.unverified.delete(h);
     this.agentsById.delete(agentId);
     this.cleanAt.delete(agentId);
     this.wakeAll(this.agentWaiters, agentId);
@@ -222,6 +324,17 @@ export class HubCore {
       this.jobGens.delete(key);
       this.jobTouched.delete(key);
     }
+  }
+
+  /** Known → known; unknown and exact → a counted refusal; unknown and not exact → ask Postgres (unless over budget). */
+  private door(known: boolean, address: string): DoorVerdict {
+    if (known) return { kind: 'known' };
+    if (!this.exact) {
+      const v = this.limiter.check(address);
+      return v.allowed ? { kind: 'unchecked' } : { kind: 'limited', retryAfterSeconds: v.retryAfterSeconds };
+    }
+    const v = this.limiter.hit(address);
+    return v.allowed ? { kind: 'refused' } : { kind: 'limited', retryAfterSeconds: v.retryAfterSeconds };
   }
 
   private isDirty(agentId: string, scope: WaitScope): boolean {

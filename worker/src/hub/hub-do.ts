@@ -16,19 +16,68 @@ import { RuntimeConfig } from '../env';
 import { openDb } from '../db/client';
 import { createLogger } from '../lib/logger';
 import { expireLeases } from '../services/jobs/expire-leases';
-import { HubCore, type AgentPresence, type AgentWaitResult, type HubAgent, type HubApi, type WaitScope } from './hub-core';
+import { AddressLimiter } from '../lib/address-limiter';
+import { loadAuthSnapshot } from '../services/agents/auth-snapshot';
+import { HubCore, type AgentPresence, type AgentWaitResult, type DoorVerdict, type HubAgent, type HubApi, type WaitScope } from './hub-core';
+
+/** After a failed load, do not try again (one query) before this long. */
+const LOAD_RETRY_MS = 5_000;
 
 export class HubDO extends DurableObject<Bindings> implements HubApi {
-  private readonly core = new HubCore();
   /** A DO's bindings never change: parse them once, not on every claim and alarm. */
-  private parsedConfig?: ReturnType<typeof RuntimeConfig.safeParse>;
+  private readonly parsedConfig = RuntimeConfig.safeParse(this.env);
+  private readonly core = new HubCore(Date.now, new AddressLimiter(this.parsedConfig.success ? this.parsedConfig.data.REFUSALS_PER_MINUTE : 30));
+  private loadFailedAt = 0;
 
   private config(): ReturnType<typeof RuntimeConfig.safeParse> {
-    return (this.parsedConfig ??= RuntimeConfig.safeParse(this.env));
+    return this.parsedConfig;
   }
 
-  agentWait(input: { tokenHash: string; timeoutMs: number; scope?: WaitScope }): Promise<AgentWaitResult> {
+  /**
+   * Makes the auth cache exact once per lifetime (two queries). Other calls wait meanwhile, so a
+   * learn or forget that races the load is applied after it. On failure the cache stays
+   * unchecked (every unknown token or code is asked of Postgres) and is retried a little later.
+   */
+  private async ensureExact(): Promise<void> {
+    if (this.core.isExact || Date.now() - this.loadFailedAt < LOAD_RETRY_MS || !this.parsedConfig.success) return;
+    const cfg = this.parsedConfig.data;
+    await this.ctx.blockConcurrencyWhile(async () => {
+      if (this.core.isExact) return;
+      const handle = openDb(cfg);
+      try {
+        this.core.loadAuth(await loadAuthSnapshot(handle.db));
+      } catch (err) {
+        this.loadFailedAt = Date.now();
+        createLogger({ task: 'hub-auth' }).warn('could not load agent tokens; checking them in Postgres meanwhile', { error: String(err) });
+      } finally {
+        await handle.end();
+      }
+    });
+  }
+
+  async agentWait(input: { tokenHash: string; timeoutMs: number; scope?: WaitScope; address?: string }): Promise<AgentWaitResult> {
+    await this.ensureExact();
     return this.core.agentWait(input);
+  }
+  async tokenStatus(input: { hash: string; address: string }): Promise<DoorVerdict> {
+    await this.ensureExact();
+    return this.core.tokenStatus(input);
+  }
+  async admitEnroll(input: { hash: string; address: string }): Promise<DoorVerdict> {
+    await this.ensureExact();
+    return this.core.admitEnroll(input);
+  }
+  expectToken(input: { agentId: string; hash: string }): Promise<void> {
+    return this.core.expectToken(input);
+  }
+  learnEnrollment(input: { hash: string; expiresAt: number }): Promise<void> {
+    return this.core.learnEnrollment(input);
+  }
+  forgetEnrollment(hash: string): Promise<void> {
+    return this.core.forgetEnrollment(hash);
+  }
+  noteRefusal(address: string): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+    return this.core.noteRefusal(address);
   }
   learnAgent(agent: HubAgent): Promise<void> {
     return this.core.learnAgent(agent);

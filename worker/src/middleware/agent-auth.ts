@@ -7,7 +7,9 @@
 import { createMiddleware } from 'hono/factory';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
+import { AppError, tooManyRefusals } from '../errors';
+import { sourceAddress } from '../lib/address-limiter';
+import { unknownToken } from '../services/agents/wait-for-job';
 import { AGENT_PROTOCOL_HEADER, AGENT_PROTOCOL_VERSION, MIN_AGENT_PROTOCOL_VERSION, parseProtocolHeader } from '../contracts';
 import { sha256Hex } from '../lib/crypto';
 import { authenticateAgent, type AuthedAgent } from '../services/agents/tokens';
@@ -38,11 +40,43 @@ export async function agentTokenHash(c: Context): Promise<string> {
   return sha256Hex(m[1]);
 }
 
+/**
+ * Token hashes this isolate saw pass the SQL check lately. Only an optimisation: such a request
+ * skips the hub's door (one Durable Object call) and still checks the token in SQL below, which
+ * is what decides; the door exists to spare Postgres the *unknown* ones.
+ */
+const recentlyAuthenticated = new Map<string, number>();
+const RECENT_MS = 5 * 60_000;
+const MAX_RECENT = 1_000;
+
+function seenRecently(hash: string): boolean {
+  const until = recentlyAuthenticated.get(hash);
+  return until !== undefined && until > Date.now();
+}
+
+function rememberAuthenticated(hash: string): void {
+  if (recentlyAuthenticated.size >= MAX_RECENT) recentlyAuthenticated.clear();
+  recentlyAuthenticated.set(hash, Date.now() + RECENT_MS);
+}
+
 export const requireAgent = createMiddleware<AgentEnv>(async (c, next) => {
   const hash = await agentTokenHash(c);
+  const hub = getHub(c.env);
+  const address = sourceAddress(c.req.raw.headers);
+  if (!seenRecently(hash)) {
+    // The hub's cache is exact once loaded: an unknown token is refused (and counted) with no query.
+    const door = await hub.tokenStatus({ hash, address });
+    if (door.kind === 'refused') throw unknownToken();
+    if (door.kind === 'limited') throw tooManyRefusals(door.retryAfterSeconds);
+  }
   const agent = await authenticateAgent(c.var.db(), hash);
-  if (!agent) throw new AppError('UNAUTHORIZED', 'This agent token is unknown or was revoked. Enroll the agent again.');
-  if (agent.retiredPrevious) await getHub(c.env).learnAgent({ agentId: agent.id, tokenHashes: agent.tokenHashes, tags: agent.tags });
+  if (!agent) {
+    recentlyAuthenticated.delete(hash);
+    const v = await hub.noteRefusal(address);
+    throw v.allowed ? unknownToken() : tooManyRefusals(v.retryAfterSeconds);
+  }
+  rememberAuthenticated(hash);
+  if (agent.retiredPrevious) await hub.learnAgent({ agentId: agent.id, tokenHashes: agent.tokenHashes, tags: agent.tags });
   c.set('agent', agent);
   c.set('agentTokenHash', hash);
   await next();

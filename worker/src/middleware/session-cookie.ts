@@ -1,8 +1,10 @@
 /**
  * @module
  * The admin session cookie. Over https it is `__Host-plexops_session` (Secure, Path=/, no
- * Domain: the browser guarantees it was set by this exact origin); over plain http (local
- * runs) it is `plexops_session`. Always HttpOnly and SameSite=Lax.
+ * Domain: the browser guarantees it was set by this exact origin) and it is the only name read:
+ * a plain-named cookie can be planted by a sibling subdomain or a plain-http page, so over https
+ * it is ignored. Over plain http (local runs) it is `plexops_session`. Always HttpOnly and
+ * SameSite=Lax.
  */
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -16,7 +18,7 @@ export function isHttps(c: Context): boolean {
 }
 
 export function readSessionCookie(c: Context): string | undefined {
-  return getCookie(c, SECURE_NAME) ?? getCookie(c, PLAIN_NAME);
+  return getCookie(c, isHttps(c) ? SECURE_NAME : PLAIN_NAME);
 }
 
 export function writeSessionCookie(c: Context, secret: string, expiresAt: Date): void {

@@ -4,8 +4,9 @@
  * handlers: check version and token, call a service, poke the hub about what changed.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { AppError } from '../errors';
+import { AppError, tooManyRefusals } from '../errors';
+import { normalizeCode, sha256Hex } from '../lib/crypto';
+import { sourceAddress } from '../lib/address-limiter';
 import {
   EnrollRequest,
   HeartbeatRequest,
@@ -21,10 +22,11 @@ import {
   WaitRequest,
 } from '../contracts';
 import { validate } from '../middleware/validate';
+import { limitBody } from '../middleware/body-limit';
 import { requireConfig } from '../middleware/request-context';
 import { agentTokenHash, requireAgent, requireProtocol, type AgentEnv } from '../middleware/agent-auth';
 import { getHub } from '../hub/hub-client';
-import { enrollAgent } from '../services/agents/enrollment';
+import { enrollAgent, invalidEnrollmentCode, usedEnrollmentCode } from '../services/agents/enrollment';
 import { rotateAgentToken } from '../services/agents/tokens';
 import { waitForJob } from '../services/agents/wait-for-job';
 import { storedSecretResolver } from '../services/jobs/claim-secrets';
@@ -35,21 +37,32 @@ import { appendLogs } from '../services/jobs/append-logs';
 import { finishJob } from '../services/jobs/finish-job';
 import { releaseJob } from '../services/jobs/release-job';
 
-const limit = (maxSize: number) =>
-  bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${maxSize} bytes.`);
-    },
-  });
+const limit = limitBody;
 
 export const agentApiRoutes = new Hono<AgentEnv>()
   .use(requireProtocol)
   .post('/enroll', limit(16 * 1024), validate('json', EnrollRequest), async (c) => {
     const body = c.req.valid('json');
-    const enrolled = await enrollAgent(c.var.db(), body);
-    await getHub(c.env).learnAgent({ agentId: enrolled.agentId, tokenHashes: [enrolled.tokenHash], tags: enrolled.tags });
-    return c.json({ agentId: enrolled.agentId, token: enrolled.token }, 201);
+    const hub = getHub(c.env);
+    const address = sourceAddress(c.req.raw.headers);
+    const codeHash = await sha256Hex(normalizeCode(body.code));
+    // The hub knows every open code: a wrong one is refused (and counted) without a query.
+    const door = await hub.admitEnroll({ hash: codeHash, address });
+    if (door.kind === 'refused') throw door.used ? usedEnrollmentCode() : invalidEnrollmentCode();
+    if (door.kind === 'limited') throw tooManyRefusals(door.retryAfterSeconds);
+    let enrolled;
+    try {
+      enrolled = await enrollAgent(c.var.db(), body);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'UNAUTHORIZED') {
+        const v = await hub.noteRefusal(address);
+        if (!v.allowed) throw tooManyRefusals(v.retryAfterSeconds);
+      }
+      throw err;
+    }
+    await hub.learnAgent({ agentId: enrolled.agentId, tokenHashes: [enrolled.tokenHash], tags: enrolled.tags });
+    await hub.forgetEnrollment(codeHash);
+    return c.json({ agentId: enrolled.agentId, token: enrolled.token, tags: enrolled.tags }, 201);
   })
   .post('/wait', limit(4 * 1024), validate('json', WaitRequest), async (c) => {
     const cfg = requireConfig(c);
@@ -58,6 +71,7 @@ export const agentApiRoutes = new Hono<AgentEnv>()
     const waitMs = Math.min(body.waitMs ?? cfg.AGENT_WAIT_MS, cfg.AGENT_WAIT_MS);
     const job = await waitForJob(() => c.var.db(), getHub(c.env), {
       tokenHash,
+      address: sourceAddress(c.req.raw.headers),
       waitMs,
       ...(body.scope ? { scope: body.scope } : {}),
       leaseTtlMs: cfg.AGENT_LEASE_TTL_MS,
@@ -117,8 +131,12 @@ export const agentApiRoutes = new Hono<AgentEnv>()
     return c.json(res, 200);
   })
   .post('/token/rotate', validate('json', TokenRotateRequest), async (c) => {
-    const res = await rotateAgentToken(c.var.db(), c.var.agent.id, c.var.agentTokenHash);
-    // The hub relearns the agent (old + new hash) on its next /wait.
-    await getHub(c.env).forgetAgent(c.var.agent.id);
-    return c.json(res, 200);
+    const agent = c.var.agent;
+    const { token, tokenHash } = await rotateAgentToken(c.var.db(), agent.id, c.var.agentTokenHash);
+    // Both work until the new one is first used; that first use must reach Postgres, which
+    // retires the old one (tokens.ts), so the hub holds the new one as "expected", not verified.
+    const hub = getHub(c.env);
+    await hub.learnAgent({ agentId: agent.id, tokenHashes: [c.var.agentTokenHash], tags: agent.tags });
+    await hub.expectToken({ agentId: agent.id, hash: tokenHash });
+    return c.json({ token }, 200);
   });

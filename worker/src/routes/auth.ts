@@ -46,7 +46,7 @@ export const authRoutes = new Hono<AppEnv>()
   .post('/token', validate('json', TokenSignInRequest), async (c) => {
     const principal = await verifyAdminToken(c.var.db(), c.req.valid('json').token);
     if (!principal) throw new AppError('UNAUTHORIZED', 'That admin token is not valid.');
-    const s = await createSession(c.var.db(), { principalId: principal.id, principalName: principal.name, via: 'admin-token' });
+    const s = await createSession(c.var.db(), { principalId: principal.id, principalName: principal.name, via: 'admin-token', userAgent: c.req.header('user-agent') });
     writeSessionCookie(c, s.secret, s.expiresAt);
     return c.json({ signedIn: true as const, name: principal.name }, 200);
   })
@@ -54,7 +54,7 @@ export const authRoutes = new Hono<AppEnv>()
     if (!(await consumeSignInLink(c.var.db(), c.req.valid('json').secret))) {
       throw new AppError('UNAUTHORIZED', 'This sign-in link was already used or has expired. Run "npm run admin:token -- --link" for a new one.');
     }
-    const s = await createSession(c.var.db(), { principalId: 'link:local', principalName: 'admin', via: 'sign-in-link' });
+    const s = await createSession(c.var.db(), { principalId: 'link:local', principalName: 'admin', via: 'sign-in-link', userAgent: c.req.header('user-agent') });
     writeSessionCookie(c, s.secret, s.expiresAt);
     return c.json({ signedIn: true as const, name: 'admin' }, 200);
   })
@@ -71,6 +71,7 @@ export const authRoutes = new Hono<AppEnv>()
       pinId: c.req.valid('json').pinId,
       nonce: getCookie(c, PIN_COOKIE),
       allowedAccountIds: requireConfig(c).ADMIN_PLEX_ACCOUNT_IDS,
+      userAgent: c.req.header('user-agent'),
     });
     if (result.status === 'pending') return c.json({ status: 'pending' as const }, 202);
     deleteCookie(c, PIN_COOKIE, { path: '/auth/plex' });

@@ -6,7 +6,8 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { AppEnv } from '../env';
-import { ApproveRequest, CreateJobRequest, IdParam, JobsQuery, LogsQuery, describeJobKinds } from '../contracts';
+import { ApproveRequest, CreateJobRequest, EnrollmentRequest, IdParam, JobsQuery, LogsQuery, MAX_LOG_SEQ, describeJobKinds } from '../contracts';
+import { AppError } from '../errors';
 import { validate } from '../middleware/validate';
 import { requireConfig } from '../middleware/request-context';
 import { getHub } from '../hub/hub-client';
@@ -17,6 +18,20 @@ import { streamJobLogs } from '../services/jobs/log-stream';
 import { createEnrollment } from '../services/agents/enrollment';
 import { listAgents, onlineWindowMs } from '../services/agents/list-agents';
 import { revokeAgent } from '../services/agents/tokens';
+
+/**
+ * Where a reconnecting EventSource resumes: its Last-Event-ID (the last chunk seq it got), else
+ * `?after=`. A value that is no seq is a 400 before the stream opens — a 200 with an empty body
+ * would make the browser reconnect with the same header forever.
+ */
+function resumeAfter(lastEventId: string | undefined, after: number): number {
+  if (lastEventId === undefined || lastEventId.trim() === '') return after;
+  const parsed = LogsQuery.shape.after.safeParse(lastEventId.trim());
+  if (!parsed.success || !/^-?\d+$/.test(lastEventId.trim())) {
+    throw new AppError('BAD_REQUEST', `Last-Event-ID must be a log seq between -1 and ${MAX_LOG_SEQ}; start again without it.`);
+  }
+  return parsed.data;
+}
 
 export const jobsApiRoutes = new Hono<AppEnv>()
   .get('/job-kinds', (c) => c.json({ items: describeJobKinds() }, 200))
@@ -34,8 +49,7 @@ export const jobsApiRoutes = new Hono<AppEnv>()
   .get('/jobs/:id/logs/stream', validate('param', IdParam), validate('query', LogsQuery), async (c) => {
     const cfg = requireConfig(c);
     const { id } = c.req.valid('param');
-    const lastEventId = Number(c.req.header('last-event-id'));
-    const after = Number.isInteger(lastEventId) && lastEventId >= -1 ? lastEventId : c.req.valid('query').after;
+    const after = resumeAfter(c.req.header('last-event-id'), c.req.valid('query').after);
     await getJob(c.var.db(), id); // 404 before the stream opens
     return streamSSE(c, (stream) =>
       streamJobLogs(stream, { cfg, hub: getHub(c.env), jobId: id, after, signal: c.req.raw.signal, keepAliveMs: cfg.AGENT_WAIT_MS || 25_000 }),
@@ -69,10 +83,13 @@ export const jobsApiRoutes = new Hono<AppEnv>()
     const items = await listAgents(c.var.db(), presence, { onlineWindowMs: onlineWindowMs(cfg) });
     return c.json({ items }, 200);
   })
-  .post('/agents/enrollments', async (c) => {
+  .post('/agents/enrollments', validate('json', EnrollmentRequest), async (c) => {
     const cfg = requireConfig(c);
     const serverUrl = cfg.PUBLIC_URL ? new URL(cfg.PUBLIC_URL).origin : new URL(c.req.url).origin;
-    return c.json(await createEnrollment(c.var.db(), { createdBy: c.var.principal!.id, serverUrl, agentCommand: cfg.AGENT_COMMAND }), 201);
+    const { codeHash, ...enrollment } = await createEnrollment(c.var.db(), { createdBy: c.var.principal!.id, serverUrl, agentCommand: cfg.AGENT_COMMAND, tags: c.req.valid('json').tags });
+    // The hub refuses unknown codes without a query: it must know this one.
+    await getHub(c.env).learnEnrollment({ hash: codeHash, expiresAt: Date.parse(enrollment.expiresAt) });
+    return c.json(enrollment, 201);
   })
   .delete('/agents/:id', validate('param', IdParam), async (c) => {
     const { id } = c.req.valid('param');

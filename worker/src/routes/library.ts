@@ -5,18 +5,16 @@
  */
 import { Hono } from 'hono';
 import { eq } from 'drizzle-orm';
-import { z } from 'zod';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { validate } from '../middleware/validate';
 import { episodes } from '../db/schema';
 import { LibraryQuery, MarkWatchedRequest, type MarkWatchedResponse } from '../contracts/library';
+import { IdParam } from '../contracts/ids';
 import { episodeWatch, getShow, listMovies, listShows } from '../services/tracker/library';
 import { setWatchedManually } from '../services/tracker/record';
 import { loadConfig } from '../services/webhooks/config';
 import { pokeOverview } from '../services/overview/notify';
-
-const IdParam = z.object({ id: z.string().min(1).max(64) });
 
 export const libraryRoutes = new Hono<AppEnv>()
   .get('/shows', validate('query', LibraryQuery), async (c) => c.json(await listShows(c.var.db(), c.req.valid('query')), 200))

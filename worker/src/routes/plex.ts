@@ -5,22 +5,20 @@
  * required). The matching side mounts its own /api/plex/mappings and /conflicts routes.
  */
 import { Hono, type Context } from 'hono';
-import { z } from 'zod';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { validate } from '../middleware/validate';
 import { requireConfig } from '../middleware/request-context';
 import { PlexConfigUpdate, WebhookLogQuery, type PlexConfig, type RotateSecretResponse } from '../contracts/plex';
+import { IdParam } from '../contracts/ids';
 import { secretBoxFromEnv } from '../lib/secret-box';
 import { disableIntegration, lastWebhookAt, loadConfig, updateConfig } from '../services/webhooks/config';
 import { currentWebhookSecret, ensureWebhookSecret, rotateWebhookSecret } from '../services/webhooks/secrets';
 import { getWebhookEvent, listWebhookEvents } from '../services/webhooks/logs';
 import { plexStats } from '../services/webhooks/stats';
 import { replayEvent } from '../services/webhooks/replay';
-import { createProcessDeps } from '../services/webhooks/deps';
+import { createProcessDeps, webhookGate } from '../services/webhooks/deps';
 import { pokeOverview } from '../services/overview/notify';
-
-const IdParam = z.object({ id: z.string().min(1).max(64) });
 
 function webhookUrl(c: Context<AppEnv>, secret: string): string {
   const base = requireConfig(c).PUBLIC_URL ?? new URL(c.req.url).origin;
@@ -60,6 +58,7 @@ export const plexRoutes = new Hono<AppEnv>()
       await updateConfig(tx, input, env.SECRETS_KEY);
       return ensureWebhookSecret(tx, await secretBoxFromEnv(env.SECRETS_KEY));
     });
+    if (fresh) await webhookGate(c.env, env.REFUSALS_PER_MINUTE).reloadSecrets();
     await pokeOverview(c.env);
     return c.json(await configView(c, fresh), 200);
   })
@@ -73,6 +72,8 @@ export const plexRoutes = new Hono<AppEnv>()
     const box = await secretBoxFromEnv(requireConfig(c).SECRETS_KEY);
     const cfg = await loadConfig(db);
     const issued = await db.transaction((tx) => rotateWebhookSecret(tx, box, cfg.secretGraceHours));
+    // The gate must know the new secret (and the old one's expiry) before the URL is handed out.
+    await webhookGate(c.env, requireConfig(c).REFUSALS_PER_MINUTE).reloadSecrets();
     const body: RotateSecretResponse = { webhookUrl: webhookUrl(c, issued.secret), previousValidUntil: issued.previousValidUntil?.toISOString() ?? null };
     return c.json(body, 200);
   })

@@ -40,7 +40,8 @@ export async function startJobsHarness(vars: Record<string, string> = {}): Promi
     adminToken,
     admin,
     async enrollAgent(opts = {}) {
-      const e = await admin('/agents/enrollments', { method: 'POST' });
+      // The enrollment allows exactly the tags the agent then asks for.
+      const e = await admin('/agents/enrollments', { json: { tags: opts.tags ?? [] } });
       if (e.status !== 201) throw new Error(`enrollment failed: ${e.status} ${JSON.stringify(e.body)}`);
       const client = new TestAgentClient(server.url);
       const r = await client.enroll(e.body.code, opts);

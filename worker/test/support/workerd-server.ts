@@ -5,6 +5,7 @@
  * daemon, webhook senders, a browser. Bindings point it at a test database.
  */
 import { unstable_startWorker } from 'wrangler';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,11 +13,31 @@ import path from 'node:path';
 export interface WorkerdServer {
   url: string;
   port: number;
+  /** The workerd process listening on `port` (crash tests kill it with SIGKILL). */
+  pid(): number;
   dispose(): Promise<void>;
 }
 
-export async function startWorkerdServer(vars: Record<string, string>, opts: { port?: number } = {}): Promise<WorkerdServer> {
-  const persist = mkdtempSync(path.join(tmpdir(), 'plexops-workerd-'));
+/** The pid of the process listening on a loopback TCP port, from `ss` (iproute2). */
+export function listenerPid(port: number): number {
+  const out = execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' });
+  const pid = /pid=(\d+)/.exec(out)?.[1];
+  if (!pid) throw new Error(`nothing listens on 127.0.0.1:${port}`);
+  return Number(pid);
+}
+
+export interface WorkerdServerOptions {
+  /** Listen here (default: a port the kernel picks). A restart after a crash reuses the old one. */
+  port?: number;
+  /**
+   * Durable Object storage (alarms included) lives here. Default: a fresh temp dir removed on
+   * dispose; pass one to keep state across a restart (then the caller removes it).
+   */
+  persist?: string;
+}
+
+export async function startWorkerdServer(vars: Record<string, string>, opts: WorkerdServerOptions = {}): Promise<WorkerdServer> {
+  const persist = opts.persist ?? mkdtempSync(path.join(tmpdir(), 'plexops-workerd-'));
   process.env.WRANGLER_SEND_METRICS ??= 'false';
   // Miniflare otherwise fetches Request.cf data from Cloudflare: tests stay on loopback.
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
@@ -39,9 +60,10 @@ export async function startWorkerdServer(vars: Record<string, string>, opts: { p
   return {
     url: url.origin,
     port: Number(url.port),
+    pid: () => listenerPid(Number(url.port)),
     dispose: async () => {
       await worker.dispose();
-      rmSync(persist, { recursive: true, force: true });
+      if (!opts.persist) rmSync(persist, { recursive: true, force: true });
     },
   };
 }

@@ -28,8 +28,10 @@ export const adminSessions = pgTable(
     expiresAt: tsz('expires_at').notNull(),
     lastSeenAt: tsz('last_seen_at').notNull().defaultNow(),
     revokedAt: tsz('revoked_at'),
+    /** The browser's User-Agent when the session was made (≤ 300 chars), so a person can tell sessions apart. */
+    userAgent: text('user_agent'),
   },
-  (t) => [index('admin_sessions_expires_idx').on(t.expiresAt)],
+  (t) => [index('admin_sessions_expires_idx').on(t.expiresAt), index('admin_sessions_principal_idx').on(t.principalId)],
 );
 
 /** One-time sign-in links (printed by `npm start` / `npm run admin:token -- --link`). */

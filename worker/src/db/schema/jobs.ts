@@ -34,6 +34,8 @@ export const agentEnrollments = pgTable('agent_enrollments', {
   expiresAt: tsz('expires_at').notNull(),
   usedAt: tsz('used_at'),
   agentId: text('agent_id'),
+  /** The tags the admin allows the enrolling agent; it may ask for a subset, never more. */
+  tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
 });
 
 export const jobs = pgTable(

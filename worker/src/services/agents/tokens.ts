@@ -36,7 +36,7 @@ export async function authenticateAgent(db: DbOrTx, tokenHash: string): Promise<
   return { id: a.id, name: a.name, tags: a.tags, tokenHashes, retiredPrevious };
 }
 
-export async function rotateAgentToken(db: DbOrTx, agentId: string, usedHash: string): Promise<{ token: string }> {
+export async function rotateAgentToken(db: DbOrTx, agentId: string, usedHash: string): Promise<{ token: string; tokenHash: string }> {
   const token = newAgentToken();
   const hash = await sha256Hex(token);
   // The token that made this request becomes the grace token.
@@ -46,7 +46,7 @@ export async function rotateAgentToken(db: DbOrTx, agentId: string, usedHash: st
     .where(and(eq(agents.id, agentId), isNull(agents.revokedAt)))
     .returning({ id: agents.id });
   if (!rows.length) throw new AppError('UNAUTHORIZED', 'This agent was revoked. Enroll it again.');
-  return { token };
+  return { token, tokenHash: hash };
 }
 
 export async function revokeAgent(db: DbOrTx, agentId: string): Promise<void> {

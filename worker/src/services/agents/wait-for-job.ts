@@ -2,18 +2,21 @@
  * @module
  * `/wait`: park on the hub until there may be work, then claim. SQL runs only when the hub says
  * this agent may have something to claim (a poke since its last empty claim) or does not know
- * the token yet; an idle agent's long-polls cost the database nothing.
+ * the token yet; an idle agent's long-polls cost the database nothing, and neither does a token
+ * the hub knows to be unknown (its cache is exact once loaded: hub-core.ts).
  */
 import type { Db } from '../../db/client';
 import { readOnlyJobKinds, type ClaimedJob } from '../../contracts';
 import type { HubApi, WaitScope } from '../../hub/hub-core';
-import { AppError } from '../../errors';
+import { AppError, tooManyRefusals } from '../../errors';
 import { claimJob } from '../jobs/claim-job';
 import type { StoredSecretResolver } from '../jobs/claim-secrets';
 import { authenticateAgent } from './tokens';
 
 export interface WaitOptions {
   tokenHash: string;
+  /** The client's address, for the refusal budget of unknown tokens. */
+  address: string;
   waitMs: number;
   leaseTtlMs: number;
   /** `read-only`: the agent can only take kinds declared read-only right now. */
@@ -24,14 +27,23 @@ export interface WaitOptions {
   storedSecret?: StoredSecretResolver;
 }
 
+export function unknownToken(): AppError {
+  return new AppError('UNAUTHORIZED', 'This agent token is unknown or was revoked. Enroll the agent again.');
+}
+
 export async function waitForJob(getDb: () => Db, hub: HubApi, opts: WaitOptions): Promise<ClaimedJob | null> {
   const deadline = Date.now() + opts.waitMs;
   for (let round = 0; round < 50; round++) {
     const scope = opts.scope ?? 'any';
-    const r = await hub.agentWait({ tokenHash: opts.tokenHash, timeoutMs: Math.max(0, deadline - Date.now()), scope });
+    const r = await hub.agentWait({ tokenHash: opts.tokenHash, timeoutMs: Math.max(0, deadline - Date.now()), scope, address: opts.address });
+    if (r.kind === 'refused') throw unknownToken();
+    if (r.kind === 'limited') throw tooManyRefusals(r.retryAfterSeconds);
     if (r.kind === 'unknown') {
       const agent = await authenticateAgent(getDb(), opts.tokenHash);
-      if (!agent) throw new AppError('UNAUTHORIZED', 'This agent token is unknown or was revoked. Enroll the agent again.');
+      if (!agent) {
+        const v = await hub.noteRefusal(opts.address);
+        throw v.allowed ? unknownToken() : tooManyRefusals(v.retryAfterSeconds);
+      }
       // Cache only the hash just checked: the first use of a rotated-in token must reach SQL
       // once, since that is what retires the pre-rotation token.
       await hub.learnAgent({ agentId: agent.id, tokenHashes: [opts.tokenHash], tags: agent.tags });

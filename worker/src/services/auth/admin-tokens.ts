@@ -4,6 +4,7 @@
  * A fast hash is right here: the input is a random 256-bit value, not a password.
  */
 import { and, eq, isNull } from 'drizzle-orm';
+import { revokeSessionsOfToken } from './sessions';
 import type { DbOrTx } from '../../db/client';
 import { adminTokens } from '../../db/schema';
 import { newId, randomSecret, sha256Hex } from '../../lib/crypto';
@@ -36,9 +37,17 @@ export async function verifyAdminToken(db: DbOrTx, token: string): Promise<Princ
   return { kind: 'token', id: `token:${row.id}`, name: row.name, via: 'admin-token' };
 }
 
-export async function revokeAdminToken(db: DbOrTx, id: string): Promise<boolean> {
-  const rows = await db.update(adminTokens).set({ revokedAt: new Date() }).where(and(eq(adminTokens.id, id), isNull(adminTokens.revokedAt))).returning({ id: adminTokens.id });
-  return rows.length > 0;
+/**
+ * Revokes a token and every session traded for it, together: a stolen token swapped for a
+ * 14-day sliding session must not outlive the token. `sessions` counts the sessions ended.
+ */
+export async function revokeAdminToken(db: DbOrTx, id: string): Promise<{ revoked: boolean; sessions: number }> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.update(adminTokens).set({ revokedAt: new Date() }).where(and(eq(adminTokens.id, id), isNull(adminTokens.revokedAt))).returning({ id: adminTokens.id });
+    // Sessions of a token revoked earlier are ended too (resolveSession refuses them anyway).
+    const sessions = await revokeSessionsOfToken(tx, id);
+    return { revoked: rows.length > 0, sessions };
+  });
 }
 
 export async function countActiveAdminTokens(db: DbOrTx): Promise<number> {

@@ -30,7 +30,7 @@ export type PlexSignInResult = { status: 'pending' } | { status: 'signed-in'; se
 export async function checkPlexSignIn(
   db: DbOrTx,
   plex: PlexTvClient,
-  input: { pinId: number; nonce: string | undefined; allowedAccountIds: string[] },
+  input: { pinId: number; nonce: string | undefined; allowedAccountIds: string[]; userAgent?: string | undefined },
 ): Promise<PlexSignInResult> {
   const [attempt] = await db
     .select()
@@ -58,6 +58,6 @@ export async function checkPlexSignIn(
     .where(and(eq(plexSignIns.id, attempt.id), isNull(plexSignIns.completedAt)))
     .returning({ id: plexSignIns.id });
   if (claimed.length !== 1) throw new AppError('GONE', 'This Plex sign-in was already used. Start again.');
-  const session = await createSession(db, { principalId: `plex:${account.id}`, principalName: name, via: 'plex' });
+  const session = await createSession(db, { principalId: `plex:${account.id}`, principalName: name, via: 'plex', userAgent: input.userAgent });
   return { status: 'signed-in', ...session, name };
 }

@@ -5,6 +5,8 @@
  * Below it the chunks belong to earlier claims — possibly another agent's — and are never
  * overwritten: a byte-identical resend (an agent whose acks were lost) is accepted as a no-op,
  * anything else is refused with 409 CONFLICT, because it would silently replace log lines.
+ * Offsets must chain (log-offsets.ts): an overlap, a step backwards or a gap against a neighbour
+ * is refused too.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
@@ -12,6 +14,7 @@ import { jobLogs } from '../../db/schema';
 import type { LogChunk, LogsResponse } from '../../contracts';
 import { AppError } from '../../errors';
 import { withLease } from './lease';
+import { checkRequestOffsets, checkStoredOffsets } from './log-offsets';
 
 export async function appendLogs(
   db: DbOrTx,
@@ -21,8 +24,6 @@ export async function appendLogs(
   for (const c of input.chunks) {
     if (seen.has(c.seq)) throw new AppError('BAD_REQUEST', `Chunk seq ${c.seq} appears twice in one request.`);
     seen.add(c.seq);
-    // Postgres text cannot hold NUL; the agent escapes it before sending.
-    if (c.data.includes('\u0000')) throw new AppError('BAD_REQUEST', `Chunk seq ${c.seq} contains a NUL character.`);
   }
   return withLease(db, input, async (tx, job) => {
     const firstSeq = job.logClaimFirstSeq ?? 0;
@@ -44,7 +45,10 @@ export async function appendLogs(
         );
       }
     }
+    // After the earlier-claim check: a chunk from another claim is a conflict first, whatever its offset.
+    checkRequestOffsets(input.chunks);
     const fresh = input.chunks.filter((c) => c.seq >= firstSeq);
+    await checkStoredOffsets(tx, job.id, fresh);
     if (fresh.length) {
       await tx
         .insert(jobLogs)

@@ -1,11 +1,11 @@
 /** @module Read side of the admin jobs API: list (keyset pages), detail, log pages. */
-import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { agents, jobLogs, jobs } from '../../db/schema';
 import type { JobDetail, JobStatus, JobSummary, LogsPage, Page, Progress } from '../../contracts';
 import { isTerminalJobStatus, redactSecretParams } from '../../contracts';
 import { AppError } from '../../errors';
-import { decodeCursor, paginate } from '../../lib/cursor';
+import { afterKeyset, decodeKeyset, paginate, timeKey } from '../../lib/cursor';
 import { stepParamsHash } from './step-start';
 import { iso, loadApprovals, loadSteps } from './views';
 
@@ -29,22 +29,11 @@ function summary(j: JobRow): JobSummary {
 }
 
 export async function listJobs(db: DbOrTx, q: { status?: JobStatus | undefined; limit: number; cursor?: string | undefined }): Promise<Page<JobSummary>> {
-  let after: [string, string] | undefined;
-  if (q.cursor) {
-    const [at, id] = decodeCursor(q.cursor, 2);
-    if (typeof at !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(at))) throw new AppError('BAD_REQUEST', 'The cursor is invalid. Start again without one.');
-    after = [at, id];
-  }
-  // Sort key as text keeps Postgres's microseconds, which a JS Date would truncate.
+  const after = q.cursor ? (decodeKeyset(q.cursor, ['time', 'id']) as [string, string]) : undefined;
   const rows = await db
-    .select({ job: jobs, key: sql<string>`${jobs.createdAt}::text` })
+    .select({ job: jobs, key: timeKey(jobs.createdAt) })
     .from(jobs)
-    .where(
-      and(
-        q.status ? eq(jobs.status, q.status) : undefined,
-        after ? or(lt(jobs.createdAt, sql`${after[0]}::timestamptz`), and(eq(jobs.createdAt, sql`${after[0]}::timestamptz`), lt(jobs.id, after[1]))) : undefined,
-      ),
-    )
+    .where(and(q.status ? eq(jobs.status, q.status) : undefined, after ? afterKeyset('desc', jobs.createdAt, jobs.id, after[0], after[1], 'time') : undefined))
     .orderBy(desc(jobs.createdAt), desc(jobs.id))
     .limit(q.limit + 1);
   const page = paginate(rows, q.limit, (r) => [r.key, r.job.id]);

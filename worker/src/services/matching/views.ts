@@ -3,13 +3,12 @@
  * Read side of mappings and conflicts for the admin API: keyset-paginated lists (newest first) and
  * single rows, shaped as the contracts in `contracts/plex-matching.ts`.
  */
-import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { AppError } from '../../errors';
 import type { DbOrTx } from '../../db/client';
 import { matchConflicts, movies, plexMappings, shows } from '../../db/schema';
 import type { MatchConflict, Page, PlexMapping } from '../../contracts';
-import { decodeCursor, paginate } from '../../lib/cursor';
+import { afterKeyset, decodeKeyset, paginate, timeKey } from '../../lib/cursor';
 import { plexRef, posterUrl, tmdbRef } from '../posters/refs';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -23,6 +22,8 @@ const mappingColumns = {
   movieTitle: movies.title,
   movieYear: movies.year,
   movieTmdb: movies.tmdbId,
+  /** The page cursor's time part (lib/cursor.ts). */
+  key: timeKey(plexMappings.createdAt),
 };
 
 function mappingQuery(db: DbOrTx) {
@@ -67,19 +68,11 @@ function toMapping(r: MappingJoinRow): PlexMapping {
   };
 }
 
-/**
- * Pages are ordered by (created_at to the millisecond, id), both descending: the cursor carries a JS
- * Date, which has no microseconds, so ordering on the raw timestamp could skip rows within one ms.
- */
-const ms = (col: AnyPgColumn) => sql`date_trunc('milliseconds', ${col})`;
-
-/** Rows strictly after the cursor in that order. */
+/** Pages are ordered by (created_at, id), both descending, to the microsecond (lib/cursor.ts). */
 function after(cursor: string | undefined, createdAt: AnyPgColumn, id: AnyPgColumn): SQL | undefined {
   if (!cursor) return undefined;
-  const [at, lastId] = decodeCursor(cursor, 2);
-  const when = typeof at === 'string' ? new Date(at) : null;
-  if (!when || Number.isNaN(when.getTime()) || typeof lastId !== 'string') throw new AppError('BAD_REQUEST', 'The cursor is invalid. Start again without one.');
-  return sql`(${ms(createdAt)} < ${when.toISOString()}::timestamptz or (${ms(createdAt)} = ${when.toISOString()}::timestamptz and ${id} < ${lastId}))`;
+  const [at, lastId] = decodeKeyset(cursor, ['time', 'id']) as [string, string];
+  return afterKeyset('desc', createdAt, id, at, lastId, 'time');
 }
 
 export async function listMappings(
@@ -93,9 +86,9 @@ export async function listMappings(
   );
   const rows = await mappingQuery(db)
     .where(where)
-    .orderBy(desc(ms(plexMappings.createdAt)), desc(plexMappings.id))
+    .orderBy(desc(plexMappings.createdAt), desc(plexMappings.id))
     .limit(q.limit + 1);
-  const page = paginate(rows, q.limit, (r) => [r.m.createdAt.toISOString(), r.m.id]);
+  const page = paginate(rows, q.limit, (r) => [r.key, r.m.id]);
   return { items: page.items.map(toMapping), nextCursor: page.nextCursor };
 }
 
@@ -144,13 +137,13 @@ export async function listConflicts(
     q.status === 'all' ? undefined : eq(matchConflicts.status, q.status),
   );
   const rows = await db
-    .select(conflictColumns)
+    .select({ ...conflictColumns, key: timeKey(matchConflicts.createdAt) })
     .from(matchConflicts)
     .innerJoin(plexMappings, eq(plexMappings.id, matchConflicts.mappingId))
     .where(where)
-    .orderBy(desc(ms(matchConflicts.createdAt)), desc(matchConflicts.id))
+    .orderBy(desc(matchConflicts.createdAt), desc(matchConflicts.id))
     .limit(q.limit + 1);
-  const page = paginate(rows, q.limit, (r) => [r.c.createdAt.toISOString(), r.c.id]);
+  const page = paginate(rows, q.limit, (r) => [r.key, r.c.id]);
   return { items: page.items.map(toConflict), nextCursor: page.nextCursor };
 }
 

@@ -4,11 +4,11 @@
  * one show with its episodes and each account's watch state. Shows in the list and the detail
  * both carry per-account totals from `showTotalsFor` (one statement per page, see show-totals.ts).
  */
-import { and, asc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { episodes, movies, shows, watchState } from '../../db/schema';
 import type { AccountWatch, EpisodeView, MovieView, ShowDetail, ShowListItem, ShowSummary, ShowTotals } from '../../contracts/library';
-import { decodeCursor, paginate } from '../../lib/cursor';
+import { afterKeyset, decodeKeyset, paginate } from '../../lib/cursor';
 import { showTotalsFor } from './show-totals';
 import { catalogPosterUrl, plexRefsFor } from '../posters/catalog-refs';
 import type { PlexPosterRef } from '../posters/refs';
@@ -29,7 +29,11 @@ function summary(s: ShowRow, plex: PlexPosterRef | undefined): ShowSummary {
   };
 }
 
-/** Keyset on (lower(title), id); a query matches by substring or trigram similarity. */
+/**
+ * Keyset on (lower(title), id); a query matches by substring or trigram similarity. The title key
+ * in the cursor is Postgres's own `lower()` (selected as `key`), not JavaScript's: the two disagree
+ * on some letters, and a key the database did not produce could skip or repeat rows.
+ */
 function titleFilter(col: typeof shows.title | typeof movies.title, idCol: typeof shows.id | typeof movies.id, query: string | undefined, cursor: string | undefined): SQL | undefined {
   const where: SQL[] = [];
   if (query) {
@@ -37,20 +41,24 @@ function titleFilter(col: typeof shows.title | typeof movies.title, idCol: typeo
     where.push(or(ilike(col, like), sql`lower(${col}) % lower(${query})`)!);
   }
   if (cursor) {
-    const [title, id] = decodeCursor(cursor, 2);
-    where.push(or(gt(sql`lower(${col})`, String(title)), and(eq(sql`lower(${col})`, String(title)), gt(idCol, String(id))))!);
+    const [title, id] = decodeKeyset(cursor, ['text', 'id']) as [string, string];
+    where.push(afterKeyset('asc', titleKey(col), idCol, title, id, 'text'));
   }
   return where.length ? and(...where) : undefined;
 }
 
+const titleKey = (col: typeof shows.title | typeof movies.title) => sql<string>`lower(${col})`;
+
 export async function listShows(db: DbOrTx, q: { query?: string | undefined; limit: number; cursor?: string | undefined }): Promise<{ items: ShowListItem[]; nextCursor: string | null }> {
-  const rows = await db
-    .select()
-    .from(shows)
-    .where(titleFilter(shows.title, shows.id, q.query, q.cursor))
-    .orderBy(asc(sql`lower(${shows.title})`), asc(shows.id))
-    .limit(q.limit + 1);
-  const page = paginate(rows, q.limit, (r) => [r.title.toLowerCase(), r.id]);
+  const rows = (
+    await db
+      .select({ show: shows, key: titleKey(shows.title) })
+      .from(shows)
+      .where(titleFilter(shows.title, shows.id, q.query, q.cursor))
+      .orderBy(asc(titleKey(shows.title)), asc(shows.id))
+      .limit(q.limit + 1)
+  ).map((r) => ({ ...r.show, key: r.key }));
+  const page = paginate(rows, q.limit, (r) => [r.key, r.id]);
   const ids = page.items.map((s) => s.id);
   const [totals, plex] = await Promise.all([showTotalsFor(db, ids), plexRefsFor(db, 'show', ids)]);
   return {
@@ -89,13 +97,15 @@ export async function getShow(db: DbOrTx, id: string): Promise<ShowDetail | null
 }
 
 export async function listMovies(db: DbOrTx, q: { query?: string | undefined; limit: number; cursor?: string | undefined }): Promise<{ items: MovieView[]; nextCursor: string | null }> {
-  const rows = await db
-    .select()
-    .from(movies)
-    .where(titleFilter(movies.title, movies.id, q.query, q.cursor))
-    .orderBy(asc(sql`lower(${movies.title})`), asc(movies.id))
-    .limit(q.limit + 1);
-  const page = paginate(rows, q.limit, (r) => [r.title.toLowerCase(), r.id]);
+  const rows = (
+    await db
+      .select({ movie: movies, key: titleKey(movies.title) })
+      .from(movies)
+      .where(titleFilter(movies.title, movies.id, q.query, q.cursor))
+      .orderBy(asc(titleKey(movies.title)), asc(movies.id))
+      .limit(q.limit + 1)
+  ).map((r) => ({ ...r.movie, key: r.key }));
+  const page = paginate(rows, q.limit, (r) => [r.key, r.id]);
   const ids = page.items.map((m) => m.id);
   const [watch, plex] = await Promise.all([watchByItem(db, ids), plexRefsFor(db, 'movie', ids)]);
   return {

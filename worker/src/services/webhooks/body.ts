@@ -2,11 +2,14 @@
  * @module
  * Reads a webhook body the way Plex sends it: multipart/form-data with a `payload` JSON part and
  * an optional JPEG `thumb` part (its bytes are handed on as they are — to the posters bucket,
- * never to Postgres — and never decoded here), or a plain JSON body
- * (Tautulli-style senders). The body is read as a stream and abandoned as soon as it passes the
- * cap, so an oversized delivery costs at most `maxBytes` of memory.
+ * never to Postgres — and never decoded here), or a plain JSON body (Tautulli-style senders).
+ * The body is read as a stream and not kept past the cap, so an oversized delivery costs at most
+ * `maxBytes` of memory; the rest is drained (bounded) so the sender's connection stays usable
+ * (lib/request-body.ts).
  */
 import { AppError } from '../../errors';
+import { readCapped, refuseDeclaredLength } from '../../lib/request-body';
+import { BytePattern, type SearchWork } from '../../lib/byte-search';
 
 export interface WebhookBody {
   /** The payload JSON text, not yet parsed. */
@@ -22,54 +25,12 @@ export function invalidPayload(reason: string): AppError {
   return new AppError('INVALID_PAYLOAD', reason);
 }
 
-function tooLarge(max: number): AppError {
-  return new AppError('PAYLOAD_TOO_LARGE', `The webhook body is larger than ${max} bytes.`);
+/** Rejects on Content-Length alone when it is declared too large, before any byte is kept. */
+export function checkDeclaredLength(req: Request, max: number): Promise<void> {
+  return refuseDeclaredLength(req, max, 'webhook body');
 }
 
-/** Rejects on Content-Length alone when it is declared too large, before any byte is read. */
-export function checkDeclaredLength(header: string | undefined, max: number): void {
-  if (header === undefined) return;
-  const n = Number(header);
-  if (Number.isFinite(n) && n > max) throw tooLarge(max);
-}
-
-export async function readCapped(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array> {
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(max);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
-function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
-  const first = needle[0]!;
-  const last = hay.length - needle.length;
-  for (let i = hay.indexOf(first, from); i !== -1 && i <= last; i = hay.indexOf(first, i + 1)) {
-    let j = 1;
-    while (j < needle.length && hay[i + j] === needle[j]) j++;
-    if (j === needle.length) return i;
-  }
-  return -1;
-}
-
-const CRLFCRLF = new Uint8Array([13, 10, 13, 10]);
+const CRLFCRLF = new BytePattern(new Uint8Array([13, 10, 13, 10]));
 const MAX_PARTS = 16;
 
 function boundaryOf(contentType: string): string | null {
@@ -84,26 +45,30 @@ function partName(headers: string): { name: string | null; filename: string | nu
   return { name, filename };
 }
 
-/** Parses a multipart/form-data body and returns the `payload` part's text. */
-export function parseMultipart(bytes: Uint8Array, contentType: string): WebhookBody {
+/**
+ * Parses a multipart/form-data body and returns the `payload` part's text. Linear in the body
+ * size whatever the boundary (lib/byte-search.ts): every search starts where the last one ended,
+ * over at most MAX_PARTS parts. `work` counts byte comparisons (tests prove the bound with it).
+ */
+export function parseMultipart(bytes: Uint8Array, contentType: string, work?: SearchWork): WebhookBody {
   const boundary = boundaryOf(contentType);
   if (!boundary) throw invalidPayload('The multipart body has no boundary in its Content-Type.');
   const enc = new TextEncoder();
-  const delimiter = enc.encode(`--${boundary}`);
-  let at = indexOf(bytes, delimiter, 0);
+  const delimiter = new BytePattern(enc.encode(`--${boundary}`));
+  let at = delimiter.indexIn(bytes, 0, work);
   if (at === -1) throw invalidPayload('The multipart body contains no parts.');
-  const next = enc.encode(`\r\n--${boundary}`);
+  const next = new BytePattern(enc.encode(`\r\n--${boundary}`));
   let payloadText: string | null = null;
   let thumb: Uint8Array | null = null;
   for (let parts = 0; parts < MAX_PARTS; parts++) {
-    at += delimiter.length;
+    at += delimiter.needle.length;
     // "--" after a delimiter closes the body.
     if (bytes[at] === 45 && bytes[at + 1] === 45) break;
-    const headersEnd = indexOf(bytes, CRLFCRLF, at);
+    const headersEnd = CRLFCRLF.indexIn(bytes, at, work);
     if (headersEnd === -1) throw invalidPayload('A multipart part is truncated (no end of headers).');
     const headers = new TextDecoder().decode(bytes.subarray(at, headersEnd));
     const contentStart = headersEnd + 4;
-    const end = indexOf(bytes, next, contentStart);
+    const end = next.indexIn(bytes, contentStart, work);
     if (end === -1) throw invalidPayload('The multipart body is truncated (no closing boundary).');
     const { name, filename } = partName(headers);
     if (name === 'payload' && payloadText === null) {
@@ -124,7 +89,7 @@ export async function readWebhookBody(req: Request, max: number): Promise<Webhoo
   if (type !== 'multipart/form-data' && type !== 'application/json') {
     throw invalidPayload(`Expected multipart/form-data (as Plex sends) or application/json, got ${type ? `"${type.slice(0, 60)}"` : 'no Content-Type'}.`);
   }
-  const bytes = await readCapped(req.body, max);
+  const bytes = await readCapped(req.body, max, 'webhook body');
   if (type === 'application/json') return { payloadText: new TextDecoder().decode(bytes), hadThumb: false, thumb: null };
   return parseMultipart(bytes, contentType);
 }

@@ -1,19 +1,24 @@
 /**
  * @module
- * The synchronous half of a delivery, kept to two statements so the 200 goes out fast:
+ * The synchronous half of a delivery, kept to two statements so the 200 goes out fast (an
+ * unknown secret costs none: the gate in webhook-gate.ts refuses it before any query):
  * 1. authenticate: secret lookup by hash (+ constant-time compare), the per-secret rate-limit
  *    window (counted in Postgres, so it holds across isolates) and the config, in one query;
  * 2. store: the durable dedup upsert and the event insert, in one statement (atomic without a
  *    transaction): of N concurrent identical deliveries exactly one is `pending`, the rest are
  *    `duplicate`. The event row is committed before the response, so nothing accepted is lost.
+ *    A redelivery whose dedup key is held by a *stranded* event (still `pending`, its run died:
+ *    see retry.ts) revives that event instead of being swallowed as a duplicate, and every
+ *    delivery hands back a few other stranded events for its after-response run to pick up.
  */
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { PLEX_CONFIG_ID } from '../../db/schema';
-import { newId, sha256Hex, timingSafeEqual } from '../../lib/crypto';
+import { newId, timingSafeEqual } from '../../lib/crypto';
 import { DEFAULT_CONFIG } from './config';
 import type { PlexPayload } from './payload';
 import { dedupKey, summaryOf } from './payload';
+import { DEFAULT_LOCK_MS } from './retry-policy';
 
 export const DEDUP_WINDOW_SECONDS = 300;
 
@@ -39,10 +44,13 @@ interface AuthRow extends Record<string, unknown> {
   rate_limit_per_minute: number | null;
 }
 
-export async function authenticateWebhook(db: DbOrTx, presented: string): Promise<AuthResult> {
-  // Secrets are 43 base64url chars; anything else cannot match and costs no query.
-  if (!/^[A-Za-z0-9_-]{20,128}$/.test(presented)) return { ok: false, reason: 'unknown-secret' };
-  const hash = await sha256Hex(presented);
+/** Secrets are 43 base64url chars; anything else cannot match and costs nothing. */
+export function isSecretShaped(presented: string): boolean {
+  return /^[A-Za-z0-9_-]{20,128}$/.test(presented);
+}
+
+/** `hash` is the SHA-256 (hex) of the presented secret. */
+export async function authenticateWebhook(db: DbOrTx, hash: string): Promise<AuthResult> {
   const result = await db.execute<AuthRow>(sql`
     WITH s AS (
       SELECT id, secret_hash FROM plex_webhook_secrets
@@ -98,11 +106,25 @@ export interface StoreInput {
   sourceIp: string | null;
   /** Set when the delivery is stored as `ignored` without processing. */
   ignored: string | null;
+  /**
+   * Set when the payload cannot be processed as it arrived (payloadProblems): it is stored
+   * (sanitised) as `failed` with this reason, outside dedup, and never retried on its own.
+   */
+  refused?: string | null;
+  /** Processing lock (ms), which decides what counts as stranded; DEFAULT_LOCK_MS when absent. */
+  lockMs?: number;
 }
+
+/** How many stranded events one delivery picks up on the way (the retrier alarm takes the rest). */
+const STRANDED_PER_DELIVERY = 5;
 
 export interface Stored {
   id: string;
-  status: 'pending' | 'duplicate' | 'ignored';
+  status: 'pending' | 'duplicate' | 'ignored' | 'failed';
+  /** A duplicate of a stranded event: that event (this id) must be processed again now. */
+  revived: string | null;
+  /** Other stranded events to process after the response (bounded). */
+  stranded: string[];
 }
 
 export async function storeEvent(db: DbOrTx, input: StoreInput): Promise<Stored> {
@@ -112,22 +134,38 @@ export async function storeEvent(db: DbOrTx, input: StoreInput): Promise<Stored>
   const cols = sql`id, secret_id, server_uuid, account_id, account_title, event, rating_key, media_type, title, show_title, season, episode, dedup_key, payload, headers, source_ip, status, action, processed_at`;
   const vals = sql`${id}, ${input.secretId}, ${s.serverUuid}, ${s.accountId}, ${s.accountTitle}, ${s.event}, ${s.ratingKey}, ${s.mediaType},
     ${s.title}, ${s.showTitle}, ${s.season}, ${s.episode}, ${key}, ${JSON.stringify(input.raw)}::jsonb, ${JSON.stringify(input.headers)}::jsonb, ${input.sourceIp}`;
+  if (input.refused) {
+    await db.execute(sql`INSERT INTO webhook_events (${cols}, error) VALUES (${vals}, 'failed', 'refused: not processed; replay it once the sender is fixed', now(), ${input.refused})`);
+    return { id, status: 'failed', revived: null, stranded: [] };
+  }
   if (input.ignored) {
     await db.execute(sql`INSERT INTO webhook_events (${cols}) VALUES (${vals}, 'ignored', ${input.ignored}, now())`);
-    return { id, status: 'ignored' };
+    return { id, status: 'ignored', revived: null, stranded: [] };
   }
-  const result = await db.execute<{ status: 'pending' | 'duplicate' }>(sql`
+  const lock = sql`(${input.lockMs ?? DEFAULT_LOCK_MS}::int * interval '1 millisecond')`;
+  const stranded = sql`e.status = 'pending' AND coalesce(e.locked_until, e.received_at + ${lock}) < now()`;
+  // CTEs read the snapshot from before this statement: `holder` sees the dedup row as it was.
+  const result = await db.execute<{ status: 'pending' | 'duplicate'; revived: string | null; stranded: string[] | null }>(sql`
     WITH d AS (
       INSERT INTO webhook_dedup (key, event_id, seen_at) VALUES (${key}, ${id}, now())
       ON CONFLICT (key) DO UPDATE SET event_id = excluded.event_id, seen_at = excluded.seen_at
       WHERE webhook_dedup.seen_at < now() - make_interval(secs => ${DEDUP_WINDOW_SECONDS})
       RETURNING event_id
+    ), holder AS (
+      SELECT e.id FROM webhook_dedup k JOIN webhook_events e ON e.id = k.event_id
+      WHERE k.key = ${key} AND NOT EXISTS (SELECT 1 FROM d) AND ${stranded}
+    ), others AS (
+      SELECT e.id FROM webhook_events e WHERE ${stranded} ORDER BY e.received_at LIMIT ${STRANDED_PER_DELIVERY}
     )
     INSERT INTO webhook_events (${cols})
     SELECT ${vals},
       CASE WHEN EXISTS (SELECT 1 FROM d) THEN 'pending' ELSE 'duplicate' END,
-      CASE WHEN EXISTS (SELECT 1 FROM d) THEN NULL ELSE 'identical delivery within 5 minutes' END,
+      CASE WHEN EXISTS (SELECT 1 FROM d) THEN NULL
+           WHEN EXISTS (SELECT 1 FROM holder) THEN 'redelivery of ' || (SELECT id FROM holder) || ', which was stranded: processing that one again'
+           ELSE 'identical delivery within 5 minutes' END,
       CASE WHEN EXISTS (SELECT 1 FROM d) THEN NULL ELSE now() END
-    RETURNING status`);
-  return { id, status: result.rows[0]?.status ?? 'pending' };
+    RETURNING status, (SELECT id FROM holder) AS revived, ARRAY(SELECT id FROM others) AS stranded`);
+  const row = result.rows[0];
+  const revived = row?.revived ?? null;
+  return { id, status: row?.status ?? 'pending', revived, stranded: (row?.stranded ?? []).filter((s) => s !== revived) };
 }

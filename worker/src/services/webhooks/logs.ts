@@ -1,13 +1,14 @@
 /**
  * @module
- * The webhook log as the admin reads it: newest first, keyset-paginated on (received_at, id),
+ * The webhook log as the admin reads it: newest first, keyset-paginated on (received_at, id) —
+ * to the microsecond, see lib/cursor.ts —
  * filterable by status and event. The list never carries payloads; the detail does.
  */
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { webhookEvents, type WebhookStatus } from '../../db/schema';
 import type { WebhookLogDetail, WebhookLogItem } from '../../contracts/plex';
-import { decodeCursor, paginate } from '../../lib/cursor';
+import { afterKeyset, decodeKeyset, paginate, timeKey } from '../../lib/cursor';
 import { plexPosterOwner, plexRef, posterUrl } from '../posters/refs';
 
 /** The Plex poster of a logged event's show or movie (the stored payload says which item owns it). */
@@ -51,19 +52,17 @@ export async function listWebhookEvents(
   if (q.status) where.push(eq(webhookEvents.status, q.status));
   if (q.event) where.push(eq(webhookEvents.event, q.event));
   if (q.cursor) {
-    const [at, id] = decodeCursor(q.cursor, 2);
-    const when = new Date(String(at));
-    if (Number.isNaN(when.getTime())) decodeCursor('', 2);
-    where.push(or(lt(webhookEvents.receivedAt, when), and(eq(webhookEvents.receivedAt, when), lt(webhookEvents.id, String(id))))!);
+    const [at, id] = decodeKeyset(q.cursor, ['time', 'id']) as [string, string];
+    where.push(afterKeyset('desc', webhookEvents.receivedAt, webhookEvents.id, at, id, 'time'));
   }
   const rows = await db
-    .select()
+    .select({ event: webhookEvents, key: timeKey(webhookEvents.receivedAt) })
     .from(webhookEvents)
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
     .limit(q.limit + 1);
-  const page = paginate(rows, q.limit, (r) => [r.receivedAt.toISOString(), r.id]);
-  return { items: page.items.map(toLogItem), nextCursor: page.nextCursor };
+  const page = paginate(rows, q.limit, (r) => [r.key, r.event.id]);
+  return { items: page.items.map((r) => toLogItem(r.event)), nextCursor: page.nextCursor };
 }
 
 export async function getWebhookEvent(db: DbOrTx, id: string): Promise<WebhookLogDetail | null> {

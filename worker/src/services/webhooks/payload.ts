@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { PlexItemRef } from '../matching/types';
+import { findUnstorable, INT4_MAX, INT4_MIN, sanitizeStorable } from '../../contracts/storable';
 import { invalidPayload } from './body';
 
 export const MAX_PAYLOAD_CHARS = 256 * 1024;
@@ -31,10 +32,11 @@ export function jsonDepth(text: string): number {
 }
 
 const text = z.union([z.string(), z.number()]).transform(String).optional().catch(undefined);
+/** Plex integers land in int4 columns (season, episode, durations, offsets): beyond that they are dropped. */
 const int = z
   .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)])
-  .refine((n) => Number.isFinite(n))
   .transform(Math.round)
+  .refine((n) => Number.isFinite(n) && n >= INT4_MIN && n <= INT4_MAX)
   .optional()
   .catch(undefined);
 const num = z
@@ -86,8 +88,40 @@ export const PlexPayload = z.looseObject({
 export type PlexPayload = z.infer<typeof PlexPayload>;
 export type PlexMetadata = z.infer<typeof PlexMetadata>;
 
+/** Metadata integers that are stored (summary columns, plays, progress): int4 columns. */
+const STORED_INTS = ['year', 'index', 'parentIndex', 'duration', 'viewOffset', 'viewCount'] as const;
+
+/**
+ * Why a well-formed payload cannot be stored or processed as it is, in words a person can act on
+ * (empty = fine): text Postgres cannot store (NUL, lone surrogates) anywhere, keys included, and
+ * stored integers beyond int4. Such a delivery is kept (sanitised) and marked failed — not lost,
+ * not retried, not processed with half its values silently dropped.
+ */
+export function payloadProblems(raw: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const text = findUnstorable(raw);
+  if (text) problems.push(`${text.path} ${text.reason}`);
+  const meta = raw.Metadata as Record<string, unknown> | undefined;
+  for (const field of STORED_INTS) {
+    const v = meta?.[field];
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : null;
+    if (n !== null && (!Number.isFinite(n) || Math.round(n) > INT4_MAX || Math.round(n) < INT4_MIN)) {
+      problems.push(`Metadata.${field} is ${String(v).slice(0, 40)}, outside the integer range stored (${INT4_MIN}…${INT4_MAX})`);
+    }
+  }
+  return problems;
+}
+
+export interface ParsedPayload {
+  payload: PlexPayload;
+  /** What gets stored: the JSON as parsed, or its sanitised copy when `problems` is not empty. */
+  raw: Record<string, unknown>;
+  /** {@link payloadProblems}: when set, store the delivery as failed and do not process it. */
+  problems: string[];
+}
+
 /** Parses payload JSON text with size and depth limits; every failure is INVALID_PAYLOAD with a reason. */
-export function parsePayload(payloadText: string): { payload: PlexPayload; raw: Record<string, unknown> } {
+export function parsePayload(payloadText: string): ParsedPayload {
   if (payloadText.trim() === '') throw invalidPayload('The payload is empty.');
   if (payloadText.length > MAX_PAYLOAD_CHARS) throw invalidPayload(`The payload JSON is larger than ${MAX_PAYLOAD_CHARS} characters.`);
   if (jsonDepth(payloadText) > MAX_JSON_DEPTH) throw invalidPayload(`The payload JSON is nested deeper than ${MAX_JSON_DEPTH} levels.`);
@@ -103,13 +137,15 @@ export function parsePayload(payloadText: string): { payload: PlexPayload; raw: 
   if (rec.Metadata !== undefined && (rec.Metadata === null || typeof rec.Metadata !== 'object' || Array.isArray(rec.Metadata))) {
     throw invalidPayload('Unsupported payload shape: "Metadata" must be an object.');
   }
-  const parsed = PlexPayload.safeParse(rec);
+  const problems = payloadProblems(rec);
+  const stored = problems.length ? sanitizeStorable(rec) : rec;
+  const parsed = PlexPayload.safeParse(stored);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
     throw invalidPayload(`Unsupported payload shape${where}: ${issue?.message ?? 'invalid'}.`);
   }
-  return { payload: parsed.data, raw: rec };
+  return { payload: parsed.data, raw: stored, problems };
 }
 
 const ITEM_TYPES = new Set(['episode', 'movie', 'show', 'season']);

@@ -10,7 +10,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { webhookEvents } from '../../db/schema';
-import { REDACTED } from '../../contracts/secrets';
 import type { Logger } from '../../lib/logger';
 import type { TmdbClient } from '../tmdb/client';
 import type { MatchDeps, MatchOutcome, PlexItemRef } from '../matching/types';
@@ -18,7 +17,8 @@ import { recordPlay, saveProgress, saveRating, touchAccount, type RatedItem, typ
 import { loadConfig, type EffectiveConfig } from './config';
 import { ignoreReason } from './ingest';
 import { PlexPayload, toItemRef } from './payload';
-import { backoffDelayMs, MAX_ATTEMPTS } from './retry-policy';
+import { backoffDelayMs, DEFAULT_LOCK_MS, MAX_ATTEMPTS } from './retry-policy';
+import { describeFailure } from './failure';
 
 export type MatchFn = (db: DbOrTx, deps: MatchDeps, item: PlexItemRef) => Promise<MatchOutcome>;
 
@@ -32,6 +32,8 @@ export interface ProcessDeps {
   redact?: string[];
   /** The config as loaded when the deps were built (saves a query per event); re-read when absent. */
   config?: EffectiveConfig;
+  /** Processing lock (ms); DEFAULT_LOCK_MS when absent. */
+  lockMs?: number;
 }
 
 export type ProcessResult = { status: 'processed' | 'ignored' | 'waiting' | 'failed'; action: string | null } | { status: 'skipped' };
@@ -43,10 +45,10 @@ type Decision =
   | { status: 'processed'; action: string; apply: (tx: DbOrTx) => Promise<string | void> };
 
 /** Claims the event (lease) unless another run holds it or it needs no processing. */
-async function claim(db: DbOrTx, id: string, force: boolean): Promise<Row | null> {
+async function claim(db: DbOrTx, id: string, force: boolean, lockMs: number): Promise<Row | null> {
   const rows = await db
     .update(webhookEvents)
-    .set({ lockedUntil: sql`now() + interval '2 minutes'`, attempts: sql`${webhookEvents.attempts} + 1` })
+    .set({ lockedUntil: sql`now() + (${lockMs}::int * interval '1 millisecond')`, attempts: sql`${webhookEvents.attempts} + 1` })
     .where(
       sql`${webhookEvents.id} = ${id}
         AND (${webhookEvents.status} IN ('pending', 'failed') OR ${force})
@@ -130,12 +132,6 @@ async function decide(db: DbOrTx, deps: ProcessDeps, row: Row, p: PlexPayload, c
   };
 }
 
-function safeMessage(err: unknown, redact: string[] = []): string {
-  let msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  for (const s of redact) if (s) msg = msg.split(s).join(REDACTED);
-  return msg.replace(/(api_key|token|apikey)=[^&\s"]+/gi, `$1=${REDACTED}`).replace(/Bearer\s+\S+/gi, `Bearer ${REDACTED}`).slice(0, 500);
-}
-
 /**
  * Gives up on a slow match (e.g. TMDB retrying 5xx) before the runtime cuts the waitUntil off
  * (30 s): the event is then marked failed and retried by the retrier instead of being left
@@ -153,7 +149,7 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 
 /** Processes one stored event. `force` re-runs an already finished event (replay); `deadlineMs` bounds the matching step. */
 export async function processEvent(db: DbOrTx, deps: ProcessDeps, eventId: string, opts: { force?: boolean; deadlineMs?: number } = {}): Promise<ProcessResult> {
-  const row = await claim(db, eventId, opts.force ?? false);
+  const row = await claim(db, eventId, opts.force ?? false, deps.lockMs ?? DEFAULT_LOCK_MS);
   if (!row) return { status: 'skipped' };
   const started = Date.now();
   const log = deps.logger.child({ eventId, event: row.event });
@@ -178,16 +174,16 @@ export async function processEvent(db: DbOrTx, deps: ProcessDeps, eventId: strin
       .where(eq(webhookEvents.id, row.id));
     return { status: d.status, action: d.action };
   } catch (err) {
-    const error = safeMessage(err, deps.redact);
-    const giveUp = row.attempts >= MAX_ATTEMPTS;
-    const nextAt = giveUp ? null : new Date(Date.now() + backoffDelayMs(row.attempts));
-    log.warn('webhook processing failed', { attempts: row.attempts, error, retryAt: nextAt?.toISOString() ?? null });
+    const failure = describeFailure(err, deps.redact);
+    const exhausted = row.attempts >= MAX_ATTEMPTS;
+    const nextAt = exhausted || !failure.retryable ? null : new Date(Date.now() + backoffDelayMs(row.attempts));
+    log.warn('webhook processing failed', { attempts: row.attempts, error: failure.message, retryable: failure.retryable, retryAt: nextAt?.toISOString() ?? null });
     await db
       .update(webhookEvents)
       .set({
         status: 'failed',
-        error,
-        action: giveUp ? `gave up after ${row.attempts} attempts; replay it after a fix` : null,
+        error: failure.message,
+        action: !failure.retryable ? 'not retried: it would fail the same way; replay it after a fix' : exhausted ? `gave up after ${row.attempts} attempts; replay it after a fix` : null,
         nextAttemptAt: nextAt,
         lockedUntil: null,
         processingMs: Date.now() - started,
@@ -206,7 +202,7 @@ export async function deferPendingToRetry(db: DbOrTx, id: string, err: unknown, 
   const nextAt = new Date(Date.now() + backoffDelayMs(1));
   const rows = await db
     .update(webhookEvents)
-    .set({ status: 'failed', error: safeMessage(err), nextAttemptAt: nextAt, lockedUntil: null })
+    .set({ status: 'failed', error: describeFailure(err).message, nextAttemptAt: nextAt, lockedUntil: null })
     .where(sql`${webhookEvents.id} = ${id} AND ${webhookEvents.status} = 'pending'`)
     .returning({ id: webhookEvents.id });
   if (rows.length && scheduleRetry) await scheduleRetry(nextAt);

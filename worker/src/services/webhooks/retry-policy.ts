@@ -1,9 +1,23 @@
 /**
  * @module
  * Retry timing for failed processing: exponential backoff with jitter, capped, and a bounded
- * number of attempts (after which the event stays `failed` until someone replays it).
+ * number of attempts (after which the event stays `failed` until someone replays it); and the
+ * processing lock, which is also what decides that a `pending` event was stranded.
  */
 export const MAX_ATTEMPTS = 8;
+
+/**
+ * How long a processing run holds an event. A `pending` event whose lock ran out (or that was
+ * never claimed and arrived longer ago than this) was stranded — its isolate died mid-run — and
+ * is picked up again by the retrier alarm or the next delivery. WEBHOOK_LOCK_MS overrides it
+ * (tests compress it).
+ */
+export const DEFAULT_LOCK_MS = 120_000;
+
+/** The inline (after-the-response) run gives up well before its own lock runs out. */
+export function inlineDeadlineMs(lockMs: number): number {
+  return Math.min(20_000, Math.floor(lockMs / 2));
+}
 const BASE_MS = 30_000;
 const CAP_MS = 60 * 60_000;
 

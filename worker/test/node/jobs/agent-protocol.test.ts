@@ -15,15 +15,15 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function newCode(): Promise<string> {
-  const r = await h.admin('/agents/enrollments', { method: 'POST' });
+async function newCode(tags: string[] = []): Promise<string> {
+  const r = await h.admin('/agents/enrollments', { json: { tags } });
   expect(r.status).toBe(201);
   return r.body.code;
 }
 
 describe('enrollment', () => {
   it('trades a one-time code for a token, once', async () => {
-    const code = await newCode();
+    const code = await newCode(['home', 'k8s']);
     const a = new TestAgentClient(h.server.url);
     const r = await a.enroll(code, { tags: ['home', 'k8s'] });
     expect(r.status).toBe(201);
@@ -66,6 +66,31 @@ describe('enrollment', () => {
     expect(r.body.command).toBe(`plexops-agent enroll --server ${h.server.url} --code ${r.body.code}`);
     expect(r.body.runCommand).toBe('plexops-agent run');
     expect(Date.parse(r.body.expiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
+    const tagged = await h.admin('/agents/enrollments', { json: { tags: ['k8s', 'home'] } });
+    expect(tagged.body).toMatchObject({ tags: ['home', 'k8s'], command: `plexops-agent enroll --server ${h.server.url} --code ${tagged.body.code} --tags home,k8s` });
+    expect((await h.admin('/agents/enrollments', { json: { tags: ['bad tag!'] } })).status).toBe(400);
+  });
+});
+
+describe('the enrollment fixes the allowed tags (issue 8 item 7)', () => {
+  it('an agent gets what it asks for within them, all of them when it asks for none, and a 400 naming any extra', async () => {
+    const code = await newCode(['home', 'k8s']);
+    const greedy = await new TestAgentClient(h.server.url).enroll(code, { tags: ['home', 'gpu', 'site=paris'] });
+    expect(greedy.status).toBe(400);
+    expect(greedy.body.error.message).toBe(
+      'This enrollment allows only home, k8s; the agent asked for gpu, site=paris as well. Ask for a subset, or create an enrollment with those tags in the admin (Agents → Enroll).',
+    );
+    // The refused attempt did not use the code up.
+    const subset = await new TestAgentClient(h.server.url).enroll(code, { tags: ['home'] });
+    expect(subset.status).toBe(201);
+    expect(subset.body.tags).toEqual(['home']);
+    const all = await new TestAgentClient(h.server.url).enroll(await newCode(['home', 'k8s']));
+    expect(all.body.tags).toEqual(['home', 'k8s']);
+    const none = await new TestAgentClient(h.server.url).enroll(await newCode(), { tags: ['home'] });
+    expect(none.status).toBe(400);
+    expect(none.body.error.message).toMatch(/^This enrollment allows no tags; the agent asked for home as well/);
+    const rows = await h.db.raw.query('SELECT tags FROM agents WHERE id = ANY($1)', [[subset.body.agentId, all.body.agentId]]);
+    expect(rows.rows.map((r) => r.tags).sort()).toEqual([['home'], ['home', 'k8s']]);
   });
 });
 

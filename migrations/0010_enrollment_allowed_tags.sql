@@ -1,0 +1,1 @@
+ALTER TABLE "agent_enrollments" ADD COLUMN "tags" text[] DEFAULT '{}'::text[] NOT NULL;
