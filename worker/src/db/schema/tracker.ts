@@ -28,7 +28,10 @@ const watchedItem = () => ({
 /** Plex accounts seen on webhooks (id → last known title), for display only; ids are the identity. */
 export const trackerAccounts = pgTable('tracker_accounts', {
   accountId: text('account_id').primaryKey(),
+  /** Plex's Account.title as last sent. */
   title: text('title'),
+  /** A name a person chose in Settings; wins over `title` everywhere it is shown. */
+  displayName: text('display_name'),
   lastSeenAt: tsz('last_seen_at').notNull().defaultNow(),
 });
 

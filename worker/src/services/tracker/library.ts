@@ -17,12 +17,15 @@ function summary(s: ShowRow): ShowSummary {
   return { id: s.id, title: s.title, year: s.year, tmdbId: s.tmdbId, tvdbId: s.tvdbId, imdbId: s.imdbId, totalEpisodes: s.totalEpisodes, status: s.status };
 }
 
-/** Keyset on (lower(title), id); a query matches by substring or trigram similarity. */
+/**
+ * Keyset on (lower(title), id); a query matches by substring or by trigram similarity of the
+ * diacritics-folded titles (the GIN index is on plexops_fold(title)), so "shogun" finds "Shōgun".
+ */
 function titleFilter(col: typeof shows.title | typeof movies.title, idCol: typeof shows.id | typeof movies.id, query: string | undefined, cursor: string | undefined): SQL | undefined {
   const where: SQL[] = [];
   if (query) {
     const like = `%${query.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    where.push(or(ilike(col, like), sql`lower(${col}) % lower(${query})`)!);
+    where.push(or(ilike(col, like), sql`plexops_fold(${col}) % plexops_fold(${query})`)!);
   }
   if (cursor) {
     const [title, id] = decodeCursor(cursor, 2);
