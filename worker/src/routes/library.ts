@@ -10,10 +10,11 @@ import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { validate } from '../middleware/validate';
 import { episodes } from '../db/schema';
-import { LibraryQuery, MarkWatchedRequest, type MarkWatchedResponse } from '../contracts/library';
+import { LibraryQuery, MarkWatchedRequest, MergeRequest, type MarkWatchedResponse } from '../contracts/library';
 import { episodeWatch, getShow, listMovies, listShows } from '../services/tracker/library';
 import { setWatchedManually } from '../services/tracker/record';
 import { loadConfig } from '../services/webhooks/config';
+import { mergeCatalogItems } from '../services/catalog/merge';
 
 const IdParam = z.object({ id: z.string().min(1).max(64) });
 
@@ -39,4 +40,7 @@ export const libraryRoutes = new Hono<AppEnv>()
     );
     const res: MarkWatchedResponse = { episodeId: ep.id, watch: await episodeWatch(db, ep.id, body.accountId) };
     return c.json(res, 200);
-  });
+  })
+  .post('/catalog/merge', validate('json', MergeRequest), async (c) =>
+    c.json(await mergeCatalogItems(c.var.db(), { ...c.req.valid('json'), mergedBy: c.var.principal?.name ?? 'unknown' }), 200),
+  );
