@@ -10,6 +10,7 @@ CREATE TABLE "catalog_merges" (
 --> statement-breakpoint
 DROP INDEX "movies_title_trgm_idx";--> statement-breakpoint
 DROP INDEX "shows_title_trgm_idx";--> statement-breakpoint
+ALTER TABLE "tracker_accounts" ALTER COLUMN "last_seen_at" DROP NOT NULL;--> statement-breakpoint
 ALTER TABLE "sign_in_links" ADD COLUMN "name" text;--> statement-breakpoint
 ALTER TABLE "agents" ADD COLUMN "offline_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "tracker_accounts" ADD COLUMN "display_name" text;--> statement-breakpoint

@@ -14,3 +14,4 @@ export * from './library';
 export * from './jobs';
 export * from './plex-matching';
 export * from './job-status';
+export * from './accounts';

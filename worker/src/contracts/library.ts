@@ -91,6 +91,15 @@ export type MarkWatchedRequest = z.input<typeof MarkWatchedRequest>;
 export const MarkWatchedResponse = z.object({ episodeId: z.string(), watch: AccountWatch });
 export type MarkWatchedResponse = z.infer<typeof MarkWatchedResponse>;
 
+export const SeasonParam = z.object({
+  id: z.string().min(1).max(64),
+  season: z.coerce.number().int().min(0).max(100_000),
+});
+
+/** POST /api/shows/:id/seasons/:season/watched: every episode of the season the catalog holds. */
+export const MarkSeasonResponse = z.object({ showId: z.string(), season: z.number().int(), episodes: z.number().int(), watched: z.boolean() });
+export type MarkSeasonResponse = z.infer<typeof MarkSeasonResponse>;
+
 const CatalogId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be a catalog id');
 
 /** POST /api/catalog/merge: fold a duplicate show/movie into the one kept. */

@@ -32,7 +32,8 @@ export const trackerAccounts = pgTable('tracker_accounts', {
   title: text('title'),
   /** A name a person chose in Settings; wins over `title` everywhere it is shown. */
   displayName: text('display_name'),
-  lastSeenAt: tsz('last_seen_at').notNull().defaultNow(),
+  /** When a webhook last named the account; null for an account only named in Settings so far. */
+  lastSeenAt: tsz('last_seen_at').defaultNow(),
 });
 
 export const watchState = pgTable(
