@@ -57,7 +57,7 @@ describe('jobs pages', () => {
       await page.getByRole('button', { name: 'Create job' }).click();
       const hostError = page.locator('#param-ssh-0-host-err');
       await hostError.waitFor();
-      expect(await hostError.textContent()).toMatch(/host must be a hostname/);
+      expect(await hostError.textContent()).toMatch(/Host must be a hostname/);
       expect(await host.getAttribute('aria-invalid')).toBe('true');
       expect(new URL(page.url()).pathname).toBe('/jobs/new');
 

@@ -15,3 +15,4 @@ export * from './jobs';
 export * from './plex-matching';
 export * from './job-status';
 export * from './accounts';
+export * from './issues';

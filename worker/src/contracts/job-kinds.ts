@@ -14,6 +14,7 @@
  * const params = kind?.params.parse(body.params);
  */
 import { z } from 'zod';
+import { fieldIssuesOf, humanError } from './issues';
 
 /** Whether re-running a step after its agent vanished mid-step is safe. */
 export const StepIdempotency = z.enum(['idempotent', 'non-idempotent']);
@@ -211,13 +212,10 @@ export function parseJobParams(
   params: unknown,
 ): { ok: true; params: unknown } | { ok: false; issues: { path: string; message: string }[] } {
   const def = getJobKind(kind);
-  if (!def) return { ok: false, issues: [{ path: 'kind', message: `unknown job kind "${kind}"` }] };
-  const r = def.params.safeParse(params ?? {});
+  if (!def) return { ok: false, issues: [{ path: 'kind', message: `There is no job kind "${kind.slice(0, 100)}".` }] };
+  const r = def.params.safeParse(params ?? {}, { error: humanError });
   if (r.success) return { ok: true, params: r.data };
-  return {
-    ok: false,
-    issues: r.error.issues.map((i) => ({ path: ['params', ...i.path.map(String)].join('.'), message: i.message })),
-  };
+  return { ok: false, issues: fieldIssuesOf(r.error, ['params']) };
 }
 
 /**

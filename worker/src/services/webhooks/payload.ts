@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { PlexItemRef } from '../matching/types';
 import { invalidPayload } from './body';
+import { humanError } from '../../contracts/issues';
 
 export const MAX_PAYLOAD_CHARS = 256 * 1024;
 export const MAX_JSON_DEPTH = 16;
@@ -103,7 +104,7 @@ export function parsePayload(payloadText: string): { payload: PlexPayload; raw: 
   if (rec.Metadata !== undefined && (rec.Metadata === null || typeof rec.Metadata !== 'object' || Array.isArray(rec.Metadata))) {
     throw invalidPayload('Unsupported payload shape: "Metadata" must be an object.');
   }
-  const parsed = PlexPayload.safeParse(rec);
+  const parsed = PlexPayload.safeParse(rec, { error: humanError });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
