@@ -36,7 +36,7 @@ describe('admin SPA in Chromium', () => {
     await page.goto(url);
     await page.getByTestId('health').getByText('Healthy').waitFor({ timeout: 15_000 });
     expect(new URL(page.url()).pathname).toBe('/');
-    expect(await page.getByTestId('principal').textContent()).toBe('admin');
+    expect(await page.getByTestId('principal').textContent()).toBe('Local admin');
     expect(await page.getByTestId('health').textContent()).toContain('ok');
     // the link's secret is gone from the address bar and history
     expect(page.url()).not.toContain('link=');

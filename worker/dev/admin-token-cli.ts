@@ -1,7 +1,8 @@
 /**
  * @module
  * `npm run admin:token -- [--name NAME] [--link] [--revoke ID]`: create an admin API token
- * (printed once, stored hashed), a one-time sign-in link, or revoke a token. Works on
+ * (printed once, stored hashed), a one-time sign-in link (its session shown as NAME, else
+ * "Local admin"), or revoke a token. Works on
  * DATABASE_URL, the running local stack, or the local data directory.
  */
 import { parseArgs } from 'node:util';
@@ -9,7 +10,7 @@ import { openLocalDb } from './local-db';
 import { createAdminToken, revokeAdminToken } from '../src/services/auth/admin-tokens';
 import { createSignInLink } from '../src/services/auth/sign-in-links';
 
-const usage = 'usage: npm run admin:token -- [--name NAME] | --link [--url BASE_URL] | --revoke TOKEN_ID';
+const usage = 'usage: npm run admin:token -- [--name NAME] | --link [--name NAME] [--url BASE_URL] | --revoke TOKEN_ID';
 
 function parse() {
   try {
@@ -45,7 +46,8 @@ try {
     process.exitCode = ok ? 0 : 1;
   } else if (args.link) {
     const base = args.url ?? process.env.PUBLIC_URL ?? opened.stackUrl ?? 'http://127.0.0.1:8787';
-    const link = await createSignInLink(opened.db, base);
+    // The session it opens is shown as this name ("Local admin" unless --name says who).
+    const link = await createSignInLink(opened.db, base, new Date(), args.name ? name : null);
     console.log(`one-time sign-in link (valid until ${link.expiresAt.toISOString()}):\n${link.url}`);
   } else {
     const { id, token } = await createAdminToken(opened.db, name);

@@ -8,6 +8,7 @@ import { streamSSE } from 'hono/streaming';
 import type { AppEnv } from '../env';
 import { ApproveRequest, CreateJobRequest, IdParam, JobsQuery, LogsQuery, describeJobKinds } from '../contracts';
 import { validate } from '../middleware/validate';
+import { actorOf } from '../middleware/admin-auth';
 import { requireConfig } from '../middleware/request-context';
 import { getHub } from '../hub/hub-client';
 import { createJob } from '../services/jobs/create-job';
@@ -22,7 +23,7 @@ export const jobsApiRoutes = new Hono<AppEnv>()
   .get('/job-kinds', (c) => c.json({ items: describeJobKinds() }, 200))
   .post('/jobs', validate('json', CreateJobRequest), async (c) => {
     const body = c.req.valid('json');
-    const { id } = await createJob(c.var.db(), { kind: body.kind, params: body.params, tags: body.tags, createdBy: c.var.principal!.id });
+    const { id } = await createJob(c.var.db(), { kind: body.kind, params: body.params, tags: body.tags, createdBy: actorOf(c) });
     await getHub(c.env).pokeWork();
     return c.json(await getJob(c.var.db(), id), 201);
   })
@@ -43,7 +44,7 @@ export const jobsApiRoutes = new Hono<AppEnv>()
   })
   .post('/jobs/:id/approve', validate('param', IdParam), validate('json', ApproveRequest), async (c) => {
     const { id } = c.req.valid('param');
-    const res = await approveStep(c.var.db(), { jobId: id, step: c.req.valid('json').step, approvedBy: c.var.principal!.id });
+    const res = await approveStep(c.var.db(), { jobId: id, step: c.req.valid('json').step, approvedBy: actorOf(c) });
     const hub = getHub(c.env);
     if (res.pokeWork) await hub.pokeWork();
     await hub.pokeJob(id);
@@ -72,7 +73,7 @@ export const jobsApiRoutes = new Hono<AppEnv>()
   .post('/agents/enrollments', async (c) => {
     const cfg = requireConfig(c);
     const serverUrl = cfg.PUBLIC_URL ? new URL(cfg.PUBLIC_URL).origin : new URL(c.req.url).origin;
-    return c.json(await createEnrollment(c.var.db(), { createdBy: c.var.principal!.id, serverUrl }), 201);
+    return c.json(await createEnrollment(c.var.db(), { createdBy: actorOf(c), serverUrl }), 201);
   })
   .delete('/agents/:id', validate('param', IdParam), async (c) => {
     const { id } = c.req.valid('param');

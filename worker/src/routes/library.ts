@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { validate } from '../middleware/validate';
+import { actorOf } from '../middleware/admin-auth';
 import { LibraryQuery, MarkWatchedRequest, MergeRequest, SeasonParam, type MarkSeasonResponse, type MarkWatchedResponse } from '../contracts/library';
 import { episodeWatch, getShow, listMovies, listShows } from '../services/tracker/library';
 import { markEpisode, markSeason } from '../services/tracker/mark';
@@ -43,5 +44,5 @@ export const libraryRoutes = new Hono<AppEnv>()
     return c.json(res, 200);
   })
   .post('/catalog/merge', validate('json', MergeRequest), async (c) =>
-    c.json(await mergeCatalogItems(c.var.db(), { ...c.req.valid('json'), mergedBy: c.var.principal?.name ?? 'unknown' }), 200),
+    c.json(await mergeCatalogItems(c.var.db(), { ...c.req.valid('json'), mergedBy: actorOf(c) }), 200),
   );
