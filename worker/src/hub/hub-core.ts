@@ -13,10 +13,11 @@
  *   heartbeat cancel channel, the admin's live log stream), woken by `pokeWork`/`pokeJob`.
  */
 
+/** `firstContact`: the hub had no presence for the agent (new, back after /offline, or after a hub restart). */
 export type AgentWaitResult =
   | { kind: 'unknown' }
-  | { kind: 'claim'; agentId: string; tags: string[]; gen: number }
-  | { kind: 'idle'; agentId: string };
+  | { kind: 'claim'; agentId: string; tags: string[]; gen: number; firstContact?: boolean }
+  | { kind: 'idle'; agentId: string; firstContact?: boolean };
 
 export interface HubAgent {
   agentId: string;
@@ -49,6 +50,8 @@ export interface HubApi {
   /** Arms the lease-expiry alarm for a running job (no-op where there are no alarms). */
   watchLease(expiresAtMs: number): Promise<void>;
   presence(): Promise<AgentPresence[]>;
+  /** The daemon said it is stopping: drop its presence now and end its parked long-poll. */
+  agentOffline(agentId: string): Promise<void>;
 }
 
 /** Job ids never contain ':' (ResourceId), so view channels share the job maps without clashing. */
@@ -68,6 +71,8 @@ export class HubCore {
   private readonly jobGens = new Map<string, number>();
   private readonly jobWaiters = new Map<string, Set<Waiter>>();
   private readonly lastSeen = new Map<string, number>();
+  /** Agents that said they stopped; cleared by their next /wait. */
+  private readonly offline = new Set<string>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -75,14 +80,18 @@ export class HubCore {
     const agent = this.byToken.get(input.tokenHash);
     if (!agent) return { kind: 'unknown' };
     const { agentId } = agent;
+    const firstContact = !this.lastSeen.has(agentId);
+    this.offline.delete(agentId); // a new long-poll: it is back
     this.lastSeen.set(agentId, this.now());
-    if (this.isDirty(agentId)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen };
+    if (this.isDirty(agentId)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen, firstContact };
     if (input.timeoutMs > 0) await this.park(this.agentWaiters, agentId, input.timeoutMs);
+    // Said it stopped while this poll was parked: the poll is over and proves nothing about presence.
+    if (this.offline.has(agentId)) return { kind: 'idle', agentId, firstContact };
     this.lastSeen.set(agentId, this.now());
     // Revoked while parked: make the worker re-check (it will answer 401).
     if (!this.agentsById.has(agentId)) return { kind: 'unknown' };
-    if (this.isDirty(agentId)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen };
-    return { kind: 'idle', agentId };
+    if (this.isDirty(agentId)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen, firstContact };
+    return { kind: 'idle', agentId, firstContact };
   }
 
   async learnAgent(agent: HubAgent): Promise<void> {
@@ -129,6 +138,12 @@ export class HubCore {
   }
 
   async watchLease(_expiresAtMs: number): Promise<void> {}
+
+  async agentOffline(agentId: string): Promise<void> {
+    this.offline.add(agentId);
+    this.lastSeen.delete(agentId);
+    this.wakeAll(this.agentWaiters, agentId);
+  }
 
   async presence(): Promise<AgentPresence[]> {
     return [...this.lastSeen].map(([agentId, lastSeenAt]) => ({

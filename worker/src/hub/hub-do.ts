@@ -57,6 +57,9 @@ export class HubDO extends DurableObject<Bindings> implements HubApi {
   presence(): Promise<AgentPresence[]> {
     return this.core.presence();
   }
+  agentOffline(agentId: string): Promise<void> {
+    return this.core.agentOffline(agentId);
+  }
 
   async watchLease(expiresAtMs: number): Promise<void> {
     const at = expiresAtMs + this.graceMs();

@@ -13,6 +13,8 @@ import {
   JobIdParam,
   LogsRequest,
   MAX_LOG_REQUEST_BYTES,
+  OfflineRequest,
+  type OfflineResponse,
   ReleaseRequest,
   StepFinishRequest,
   StepParam,
@@ -26,6 +28,7 @@ import { agentTokenHash, requireAgent, requireProtocol, type AgentEnv } from '..
 import { getHub } from '../hub/hub-client';
 import { enrollAgent } from '../services/agents/enrollment';
 import { rotateAgentToken } from '../services/agents/tokens';
+import { markAgentOffline } from '../services/agents/lifecycle';
 import { waitForJob } from '../services/agents/wait-for-job';
 import { heartbeatAndWait } from '../services/jobs/heartbeat';
 import { startStep } from '../services/jobs/step-start';
@@ -65,6 +68,15 @@ export const agentApiRoutes = new Hono<AgentEnv>()
   .use('/jobs/*', limit(1024 * 1024))
   .use('/jobs/*', requireAgent)
   .use('/token/*', requireAgent)
+  .use('/offline', limit(4 * 1024))
+  .use('/offline', requireAgent)
+  .post('/offline', validate('json', OfflineRequest), async (c) => {
+    const res = await markAgentOffline(c.var.db(), c.var.agent.id);
+    await getHub(c.env).agentOffline(c.var.agent.id);
+    c.var.logger.info('agent going offline', { agentId: c.var.agent.id, reason: c.req.valid('json').reason ?? null });
+    const body: OfflineResponse = { ok: true, offlineAt: res.offlineAt };
+    return c.json(body, 200);
+  })
   .post('/jobs/:id/heartbeat', validate('param', JobIdParam), validate('json', HeartbeatRequest), async (c) => {
     const cfg = requireConfig(c);
     const body = c.req.valid('json');

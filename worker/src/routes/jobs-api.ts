@@ -6,18 +6,18 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { AppEnv } from '../env';
-import { ApproveRequest, CreateJobRequest, IdParam, JobsQuery, LogsQuery, describeJobKinds } from '../contracts';
+import { ApproveRequest, CreateJobRequest, IdParam, JobsQuery, LogsQuery, RejectRequest, describeJobKinds } from '../contracts';
 import { validate } from '../middleware/validate';
 import { actorOf } from '../middleware/admin-auth';
 import { requireConfig } from '../middleware/request-context';
 import { getHub } from '../hub/hub-client';
 import { createJob } from '../services/jobs/create-job';
 import { getJob, listJobs, readLogs } from '../services/jobs/query-jobs';
-import { approveStep, cancelJob, retryJob } from '../services/jobs/admin-actions';
+import { approveStep, cancelJob, rejectStep, retryJob } from '../services/jobs/admin-actions';
 import { streamJobLogs } from '../services/jobs/log-stream';
 import { createEnrollment } from '../services/agents/enrollment';
 import { listAgents } from '../services/agents/list-agents';
-import { revokeAgent } from '../services/agents/tokens';
+import { removeAgent, revokeAgent } from '../services/agents/lifecycle';
 
 export const jobsApiRoutes = new Hono<AppEnv>()
   .get('/job-kinds', (c) => c.json({ items: describeJobKinds() }, 200))
@@ -50,6 +50,13 @@ export const jobsApiRoutes = new Hono<AppEnv>()
     await hub.pokeJob(id);
     return c.json({ status: res.status, approval: res.approval }, 200);
   })
+  .post('/jobs/:id/reject', validate('param', IdParam), validate('json', RejectRequest), async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const res = await rejectStep(c.var.db(), { jobId: id, step: body.step, reason: body.reason, rejectedBy: actorOf(c) });
+    await getHub(c.env).pokeJob(id);
+    return c.json({ status: res.status }, 200);
+  })
   .post('/jobs/:id/cancel', validate('param', IdParam), async (c) => {
     const { id } = c.req.valid('param');
     const res = await cancelJob(c.var.db(), id);
@@ -77,7 +84,16 @@ export const jobsApiRoutes = new Hono<AppEnv>()
   })
   .delete('/agents/:id', validate('param', IdParam), async (c) => {
     const { id } = c.req.valid('param');
-    await revokeAgent(c.var.db(), id);
-    await getHub(c.env).forgetAgent(id);
-    return c.json({ id, revoked: true }, 200);
+    const settled = await revokeAgent(c.var.db(), id);
+    const hub = getHub(c.env);
+    await hub.forgetAgent(id);
+    // Its job is someone else's now (or needs a person): wake waiting agents and every watcher.
+    if (settled.requeued.length) await hub.pokeWork();
+    for (const jobId of [...settled.requeued, ...settled.needsAttention, ...settled.cancelled]) await hub.pokeJob(jobId);
+    return c.json({ id, revoked: true, requeued: settled.requeued, needsAttention: settled.needsAttention, cancelled: settled.cancelled }, 200);
+  })
+  .post('/agents/:id/remove', validate('param', IdParam), async (c) => {
+    const { id } = c.req.valid('param');
+    await removeAgent(c.var.db(), id);
+    return c.json({ id, removed: true }, 200);
   });

@@ -4,7 +4,9 @@
  * this agent may have something to claim (a poke since its last empty claim) or does not know
  * the token yet; an idle agent's long-polls cost the database nothing.
  */
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
+import { agents } from '../../db/schema';
 import type { ClaimedJob } from '../../contracts';
 import type { HubApi } from '../../hub/hub-core';
 import { AppError } from '../../errors';
@@ -31,6 +33,9 @@ export async function waitForJob(getDb: () => Db, hub: HubApi, opts: WaitOptions
       await hub.learnAgent({ agentId: agent.id, tokenHashes: [opts.tokenHash], tags: agent.tags });
       continue;
     }
+    // A connection (first since enrolling, since going offline, or since a hub restart) is worth one
+    // SQL write: "never connected" must end, and "online" must not depend on the hub's memory alone.
+    if (r.firstContact) await getDb().update(agents).set({ lastSeenAt: sql`now()` }).where(eq(agents.id, r.agentId));
     if (r.kind === 'idle' || opts.aborted?.()) return null;
     const job = await claimJob(getDb(), { id: r.agentId, tags: r.tags }, opts.leaseTtlMs);
     await hub.claimDone({ agentId: r.agentId, gen: r.gen, found: job !== null });
