@@ -11,6 +11,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { webhookEvents } from '../../db/schema';
 import type { Logger } from '../../lib/logger';
+import { AppError } from '../../errors';
 import type { TmdbClient } from '../tmdb/client';
 import type { MatchDeps, MatchOutcome, PlexItemRef } from '../matching/types';
 import { recordPlay, saveProgress, saveRating, touchAccount, type RatedItem, type TrackedItem } from '../tracker/record';
@@ -133,7 +134,8 @@ async function decide(db: DbOrTx, deps: ProcessDeps, row: Row, p: PlexPayload, c
 }
 
 function safeMessage(err: unknown, redact: string[] = []): string {
-  let msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  // Our own errors are written for people; anything else keeps its type, which helps diagnosis.
+  let msg = err instanceof AppError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   for (const s of redact) if (s) msg = msg.split(s).join('[redacted]');
   return msg.replace(/(api_key|token|apikey)=[^&\s"]+/gi, '$1=[redacted]').replace(/Bearer\s+\S+/gi, 'Bearer [redacted]').slice(0, 500);
 }
