@@ -13,13 +13,9 @@ export function accountName(t: Pick<ShowTotals, 'accountId' | 'accountTitle'>): 
   return t.accountTitle ?? `Plex account ${t.accountId}`;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+import { plural, progressText } from './progress-text';
 
-/** "6 / 9 episodes · 66 %" when the total is known; "6 episodes seen" when it is not. */
-export function progressText(watched: number, total: number | null): string {
-  if (total === null || total <= 0) return `${plural(watched, 'episode')} seen`;
-  return `${watched} / ${plural(total, 'episode')} · ${Math.floor((Math.min(watched, total) / total) * 100)} %`;
-}
+export { progressText };
 
 export function ShowTotalsView({ totals, compact = false }: { totals: ShowTotals[]; compact?: boolean }) {
   if (totals.length === 0) return <span class="muted small">nobody has watched it yet</span>;

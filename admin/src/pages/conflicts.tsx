@@ -131,7 +131,9 @@ function ConflictCard({ conflict: c, onResolved }: { conflict: MatchConflict; on
     try {
       const r = await call();
       toast(`${what} ${r.reprocessed === 1 ? '1 waiting event was' : `${r.reprocessed} waiting events were`} re-processed.`);
-      onResolved({ ...(r.conflict ?? c), status: 'resolved' });
+      // A mapping edit answers with the mapping: read the conflict again for who resolved it.
+      const settled = r.conflict ?? (await unwrap(client.api.plex.conflicts[':id'].$get({ param: { id: c.id } })).catch(() => null))?.conflict;
+      onResolved({ ...(settled ?? c), status: 'resolved' });
     } catch (err) {
       setIssues(issueMap(err));
       setError(err);

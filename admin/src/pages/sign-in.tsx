@@ -19,13 +19,13 @@ export function SignInPage() {
   const [plex, setPlex] = useState<PlexState>({ step: 'idle' });
   const polling = useRef<number | undefined>(undefined);
 
-  // Read once: consuming a link rewrites the address bar, and the requested page must survive that.
-  const [next] = useState(() => nextPath(location.search));
   usePageTitle('Sign in');
 
+  // Read when signing in completes: this page may mount before the address bar says /sign-in?next=…
+  // (consuming a link keeps the query, dropping only the secret in the hash).
   const done = async () => {
     await refreshSession();
-    navigate(next, true);
+    navigate(nextPath(location.search), true);
   };
 
   useEffect(() => {

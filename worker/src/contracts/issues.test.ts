@@ -55,7 +55,8 @@ describe('humanError: zod defaults become what a form says', () => {
 
   it("keeps a schema's own message and puts the field's name in front", () => {
     expect(messages(PlexConfigUpdate, { watchedThreshold: 2 })).toEqual([['watchedThreshold', 'Watched threshold must be between 0 and 1.']]);
-    expect(messages(z.object({ tmdbId: TmdbIdInput }), { tmdbId: 'abc' })).toEqual([['tmdbId', 'TMDB id is not valid.']]);
+    expect(messages(z.object({ tmdbId: TmdbIdInput }), { tmdbId: 'abc' })).toEqual([['tmdbId', 'TMDB id must be a number such as 1396.']]);
+    expect(messages(z.object({ tmdbId: TmdbIdInput }), { tmdbId: true })).toEqual([['tmdbId', 'TMDB id is not valid.']]);
     expect(messages(z.object({ tmdbId: TmdbIdInput }), { tmdbId: 0 })).toEqual([['tmdbId', 'TMDB id must be more than 0.']]);
   });
 

@@ -92,8 +92,13 @@ export const humanError: z.core.$ZodErrorMap = (iss) => {
       return `Unknown field${iss.keys.length === 1 ? '' : 's'}: ${iss.keys.slice(0, 5).join(', ')}${iss.keys.length > 5 ? ', …' : ''}.`;
     case 'invalid_value':
       return iss.values.length === 1 ? `${label} must be ${JSON.stringify(iss.values[0])}.` : `${label} must be one of: ${iss.values.map((v) => String(v)).join(', ')}.`;
-    case 'invalid_union':
-      return `${label} is not valid.`;
+    case 'invalid_union': {
+      // The branch whose type fits the input says best what is wrong ("12ab" for a number-or-digits
+      // field: the digits branch's "must be a number such as 1396", not the number branch's type).
+      const fitting = iss.errors?.find((branch) => branch.length > 0 && branch[0]?.code !== 'invalid_type');
+      const inner = fitting?.[0]?.message;
+      return inner ? polish(inner, iss.path ?? []) : `${label} is not valid.`;
+    }
     case 'invalid_key':
     case 'invalid_element':
       return `${label} has an entry that is not valid.`;

@@ -64,7 +64,8 @@ export async function showTotalsFor(db: DbOrTx, showIds: readonly string[]): Pro
   for (const r of result.rows) {
     let entry = out.get(r.show_id);
     if (!entry) out.set(r.show_id, (entry = { knownEpisodes: Number(r.known_episodes), totals: [] }));
-    if (r.account_id === null) continue;
+    // An account whose only rows are unmarked episodes has watched nothing here: not a total.
+    if (r.account_id === null || (Number(r.watched_episodes) === 0 && Number(r.plays) === 0)) continue;
     entry.totals.push({
       accountId: r.account_id,
       accountTitle: r.title,
