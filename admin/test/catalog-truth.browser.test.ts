@@ -52,6 +52,7 @@ async function send(p: Payload, settle: string[] = ['processed']): Promise<strin
   return id;
 }
 
+const shots = process.env.SCREENSHOT_DIR ?? '/tmp';
 const severance = { guid: 'plex://show/000000000000000000sev1', title: 'Severance' };
 const typo = { guid: 'plex://show/000000000000000000sev2', title: 'Severence' };
 
@@ -167,6 +168,30 @@ describe('progress that tells the truth, and marking for anyone', () => {
       const detail = (await stack.admin(`/shows/${showId}`)).body as { totals: Array<{ accountId: string; watchedEpisodes: number }> };
       expect(detail.totals.find((t) => t.accountId === '3')?.watchedEpisodes ?? 0).toBe(0);
       await page.screenshot({ path: `${process.env.SCREENSHOT_DIR ?? '/tmp'}/show-detail-1280.png`, fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('fits a phone (390 px): Continue watching, the season actions, the catalog picker and the merge panel', async () => {
+    const page = await stack.signedInPage('/library');
+    const within = async (testId: string) => {
+      const box = await page.getByTestId(testId).boundingBox();
+      expect(box).not.toBeNull();
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    };
+    try {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.getByTestId('continue-watching').waitFor();
+      await within('continue-watching');
+      await page.screenshot({ path: `${shots}/library-390.png`, fullPage: true });
+      await page.goto(`${stack.server.url}/conflicts`);
+      await page.getByRole('button', { name: 'Merge duplicates…' }).click();
+      await page.getByTestId('merge-panel').getByLabel('Duplicate show (will be merged away)').fill('sev');
+      await page.getByTestId('merge-panel').getByRole('button', { name: /^This is the duplicate: Severance/ }).waitFor();
+      await within('merge-panel');
+      await page.screenshot({ path: `${shots}/merge-panel-390.png`, fullPage: true });
     } finally {
       await page.close();
     }
