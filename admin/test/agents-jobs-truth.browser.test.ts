@@ -131,7 +131,7 @@ describe('jobs: why one waits, who holds it, who rejected it', () => {
     try {
       const approval = page.getByTestId('approval');
       await approval.getByText(/Waiting for your approval/).waitFor();
-      expect(await approval.textContent()).toContain('of this Approval self-test job');
+      await approval.getByText(/of this Approval self-test job/).waitFor();
       await approval.getByRole('button', { name: 'Reject step 2' }).click();
       await approval.getByLabel(/Why \(optional\)/).fill('not during the film');
       await approval.getByRole('button', { name: 'Yes, reject' }).click();

@@ -118,7 +118,7 @@ describe('settings page', () => {
       await page.goto(`${stack.server.url}/activity`);
       const row = page.locator(`tr[data-row-id="${id}"]`);
       await row.waitFor();
-      expect(await row.locator('td').nth(3).textContent()).toBe('Alice');
+      await expect.poll(() => row.locator('td').nth(3).textContent()).toBe('Alice');
     } finally {
       await page.close();
     }

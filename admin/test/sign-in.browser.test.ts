@@ -85,8 +85,8 @@ describe('admin SPA in Chromium', () => {
     page.setDefaultTimeout(8_000);
     const { token } = await createAdminToken(db.db, 'deep-link-token');
     await page.goto(`${server.url}/jobs/job_abc123?tab=log`);
+    await page.waitForURL(`${server.url}/sign-in?next=${encodeURIComponent('/jobs/job_abc123?tab=log')}`);
     await page.getByRole('heading', { name: 'Admin token' }).waitFor();
-    expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe(`/sign-in?next=${encodeURIComponent('/jobs/job_abc123?tab=log')}`);
     expect(await page.title()).toBe('Sign in · plexops');
     await page.getByLabel('Token').fill(token);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();

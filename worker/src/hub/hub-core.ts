@@ -107,6 +107,7 @@ export class HubCore {
     if (old) for (const h of old.tokenHashes) this.byToken.delete(h);
     this.agentsById.delete(agentId);
     this.cleanAt.delete(agentId);
+    this.offline.delete(agentId);
     this.wakeAll(this.agentWaiters, agentId);
   }
 
