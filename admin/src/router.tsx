@@ -54,6 +54,21 @@ export function usePath(): string {
   return path;
 }
 
+/** The query string, kept current on navigate() and on back/forward (filters kept in the URL). */
+export function useSearch(): string {
+  const [search, setSearch] = useState(location.search);
+  useEffect(() => {
+    const update = () => setSearch(location.search);
+    listeners.add(update);
+    addEventListener('popstate', update);
+    return () => {
+      listeners.delete(update);
+      removeEventListener('popstate', update);
+    };
+  }, []);
+  return search;
+}
+
 /** Route same-origin link clicks through the router instead of full page loads. */
 export function interceptLinks(): void {
   document.addEventListener('click', (e) => {

@@ -51,13 +51,12 @@ describe('conflicts and mappings pages', () => {
       await card.getByRole('button', { name: 'Use selected' }).click();
       const tmdbError = card.locator('.field-error');
       await tmdbError.waitFor();
-      // (zod's union answers a bare "Invalid input" here; reported to the lead)
-      expect(await tmdbError.textContent()).toMatch(/invalid|TMDB id/i);
+      expect(await tmdbError.textContent()).toBe('TMDB id must be a number such as 1396.');
       expect(await card.getByRole('textbox', { name: 'Another TMDB id' }).getAttribute('aria-invalid')).toBe('true');
 
       await card.getByRole('radio', { name: 'The Office (2005)' }).check();
       await card.getByRole('button', { name: 'Use selected' }).click();
-      await card.getByRole('status').getByText('Mapped to The Office. 2 waiting events were re-processed.').waitFor();
+      await page.getByTestId('toasts').getByText('Mapped to The Office. 2 waiting events were re-processed.').waitFor();
       await card.locator('[data-status="resolved"]').waitFor();
       for (const id of ids) expect((await stack.admin(`/plex/logs/${id}`)).body.status).toBe('processed');
 

@@ -57,7 +57,7 @@ describe('jobs pages', () => {
       await page.getByRole('button', { name: 'Create job' }).click();
       const hostError = page.locator('#param-ssh-0-host-err');
       await hostError.waitFor();
-      expect(await hostError.textContent()).toMatch(/host must be a hostname/);
+      expect(await hostError.textContent()).toMatch(/Host must be a hostname/);
       expect(await host.getAttribute('aria-invalid')).toBe('true');
       expect(new URL(page.url()).pathname).toBe('/jobs/new');
 
@@ -66,7 +66,7 @@ describe('jobs pages', () => {
       await page.getByRole('button', { name: 'Create job' }).click();
       await page.waitForURL(/\/jobs\/job_/);
       const jobId = new URL(page.url()).pathname.split('/').pop()!;
-      await page.getByRole('heading', { name: /connectivity-check/ }).locator('[data-status="queued"]').waitFor();
+      await page.getByRole('heading', { name: /Connectivity check/ }).locator('[data-status="queued"]').waitFor();
       expect(await page.getByTestId('step-0').textContent()).toContain('Check SSH hosts');
 
       // The API agrees: params and tags went through as typed.
@@ -76,7 +76,7 @@ describe('jobs pages', () => {
 
       await page.getByRole('button', { name: 'Cancel job' }).click();
       await page.getByRole('button', { name: 'Yes, cancel it' }).click();
-      await page.getByRole('heading', { name: /connectivity-check/ }).locator('[data-status="cancelled"]').waitFor();
+      await page.getByRole('heading', { name: /Connectivity check/ }).locator('[data-status="cancelled"]').waitFor();
       await page.getByRole('status').getByText('Cancel requested.').waitFor();
       expect((await stack.admin(`/jobs/${jobId}`)).body.status).toBe('cancelled');
       // The log stream sees the job end; a cancelled job offers a retry.
@@ -141,7 +141,7 @@ describe('jobs pages', () => {
     const jobId = await stack.createJob('approval-selftest', { note: 'deploy v2' });
     const { page, jobReads } = await openJobPage(jobId);
     try {
-      const heading = page.getByRole('heading', { name: /approval-selftest/ });
+      const heading = page.getByRole('heading', { name: /Approval self-test/ });
       await heading.locator('[data-status="queued"]').waitFor();
       await page.getByTestId('log-state').getByText('Live').waitFor();
 
@@ -232,7 +232,7 @@ describe('jobs pages', () => {
       expect(opened.some((o) => o.url.includes('after=1&'))).toBe(true);
       // The reconnect re-read the job once (changes may have gone by while it was down).
       await expect.poll(() => jobReads.length).toBe(2);
-      await page.getByRole('heading', { name: /agent-selftest/ }).locator('[data-status="running"]').waitFor();
+      await page.getByRole('heading', { name: /Agent self-test/ }).locator('[data-status="running"]').waitFor();
     } finally {
       await page.close();
     }

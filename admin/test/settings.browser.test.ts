@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminStack, type AdminStack } from './harness';
+import { fixture } from '../../worker/test/fixtures/plex';
 
 let stack: AdminStack;
 
@@ -32,8 +33,13 @@ describe('settings page', () => {
       await page.getByRole('button', { name: 'Save settings' }).click();
       const thresholdErr = page.locator('#cfg-threshold-err');
       await thresholdErr.waitFor();
-      expect(await thresholdErr.textContent()).toContain('between 0 and 1');
+      // A percentage field answers in percent (the API's 0–1 ratio never shows through).
+      expect(await thresholdErr.textContent()).toBe('Enter a percentage from 0 to 100 (Plex itself counts 90 % as watched).');
       expect(await page.getByLabel('Watched threshold (%)').getAttribute('aria-invalid')).toBe('true');
+      await page.getByLabel('Watched threshold (%)').fill('ninety');
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await page.locator('#cfg-threshold-err').getByText(/^Enter a percentage from 0 to 100/).waitFor();
+      expect(await page.title()).toBe('Settings · plexops');
 
       await page.getByLabel('Enabled').check();
       await page.getByLabel('Watched threshold (%)').fill('85');
@@ -42,6 +48,8 @@ describe('settings page', () => {
       await page.getByLabel('TMDB API key or read token').fill(TMDB_KEY);
       await page.getByRole('button', { name: 'Save settings' }).click();
       await page.getByRole('status').getByText('Settings saved.').waitFor();
+      // A toast, not a line that stays: it goes by itself.
+      await page.getByTestId('toasts').getByText('Settings saved.').waitFor({ state: 'detached', timeout: 10_000 });
       expect(await page.getByTestId('cfg-plex-token-state').textContent()).toBe('set');
       expect(await page.getByTestId('cfg-tmdb-key-state').textContent()).toBe('set');
       expect(await page.getByLabel('Plex token').inputValue()).toBe('');
@@ -71,6 +79,8 @@ describe('settings page', () => {
       await page.getByText(/keeps working for 24 h/).waitFor();
       await page.getByRole('button', { name: 'Yes, issue a new URL' }).click();
       await page.getByTestId('grace').waitFor();
+      // When the old URL stops working, as a time and as a distance from now.
+      expect(await page.getByTestId('grace').textContent()).toMatch(/^The previous URL is accepted until .+ \(in 24 hours\), so Plex can be updated without losing events\.$/);
       const rotated = (await stack.admin('/plex/config')).body.webhookUrl as string;
       expect(rotated).not.toBe(cfg.webhookUrl);
       expect(await url.textContent()).toBe(rotated);
@@ -80,6 +90,35 @@ describe('settings page', () => {
       await page.getByTestId('webhook-card').locator('[data-status="disabled"]').waitFor();
       expect((await stack.admin('/plex/config')).body.enabled).toBe(false);
       expect(await page.content()).not.toContain(PLEX_TOKEN);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('names Plex accounts; pages show the name, not "account 1"', async () => {
+    const page = await stack.signedInPage('/settings');
+    try {
+      const card = page.getByTestId('accounts-card');
+      // Listed as tracked before any webhook named them.
+      await card.getByTestId('account-1').waitFor();
+      await card.getByLabel('Name for Plex account 1').fill('x'.repeat(61));
+      await card.getByTestId('account-1').getByRole('button', { name: 'Save name' }).click();
+      expect(await card.locator('#account-1-err').textContent()).toBe('Name must be at most 60 characters.');
+      await card.getByLabel('Name for Plex account 1').fill('Alice');
+      await card.getByTestId('account-1').getByRole('button', { name: 'Save name' }).click();
+      await page.getByTestId('toasts').getByText('Account 1 is now shown as “Alice”.').waitFor();
+      await card.getByLabel('Name for Alice').waitFor();
+      expect((await stack.admin('/accounts')).body.items.find((a: { id: string }) => a.id === '1')).toMatchObject({ name: 'Alice', displayName: 'Alice' });
+
+      // A delivery from account 1 (Plex calls it "owner"): the log says Alice.
+      await stack.admin('/plex/config', { method: 'PUT', json: { enabled: true } });
+      const cfg = (await stack.admin('/plex/config')).body;
+      const res = await fetch(cfg.webhookUrl as string, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fixture('admin.database-backup')) });
+      const { id } = (await res.json()) as { id: string };
+      await page.goto(`${stack.server.url}/activity`);
+      const row = page.locator(`tr[data-row-id="${id}"]`);
+      await row.waitFor();
+      await expect.poll(() => row.locator('td').nth(3).textContent()).toBe('Alice');
     } finally {
       await page.close();
     }

@@ -1,8 +1,10 @@
 /**
  * The admin SPA in a real browser against the real Worker in workerd and a real Postgres:
- * the printed one-time link signs in, the overview shows /healthz and who is signed in,
- * token sign-in works, sign-out returns to the sign-in page. "Sign in with Plex" is offered
- * only when ADMIN_PLEX_ACCOUNT_IDS allows someone; otherwise the page says how to turn it on.
+ * the printed one-time link signs in (shown as "Local admin", or the name the link was made for),
+ * the overview shows /healthz and who is signed in, token sign-in works, sign-out returns to the
+ * sign-in page; a deep link opened while signed out comes back after sign-in; every page has its
+ * own title; a skip link leads past the navigation. "Sign in with Plex" is offered only when
+ * ADMIN_PLEX_ACCOUNT_IDS allows someone; otherwise the page says how to turn it on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -42,7 +44,7 @@ describe('admin SPA in Chromium', () => {
     await page.goto(url);
     await page.getByTestId('health').getByText('Healthy').waitFor({ timeout: 15_000 });
     expect(new URL(page.url()).pathname).toBe('/');
-    expect(await page.getByTestId('principal').textContent()).toBe('admin');
+    expect(await page.getByTestId('principal').textContent()).toBe('Local admin');
     expect(await page.getByTestId('health').textContent()).toContain('ok');
     // the link's secret is gone from the address bar and history
     expect(page.url()).not.toContain('link=');
@@ -81,6 +83,70 @@ describe('admin SPA in Chromium', () => {
     await page.getByLabel('Token').fill(token);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByTestId('principal').getByText('browser-token').waitFor();
+    await page.close();
+  });
+
+  it('returns to the page that was asked for, after signing in with a token or a link', async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(8_000);
+    const { token } = await createAdminToken(db.db, 'deep-link-token');
+    await page.goto(`${server.url}/jobs/job_abc123?tab=log`);
+    await page.waitForURL(`${server.url}/sign-in?next=${encodeURIComponent('/jobs/job_abc123?tab=log')}`);
+    await page.getByRole('heading', { name: 'Admin token' }).waitFor();
+    expect(await page.title()).toBe('Sign in · plexops');
+    await page.getByLabel('Token').fill(token);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(`${server.url}/jobs/job_abc123?tab=log`);
+    await page.getByTestId('principal').getByText('deep-link-token').waitFor();
+
+    // A link made for someone, used on a deep link: back to the page, under their name.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Admin token' }).waitFor();
+    const link = await createSignInLink(db.db, server.url, new Date(), 'Dana');
+    await page.goto(`${server.url}/settings`);
+    await page.waitForURL(/\/sign-in\?next=%2Fsettings$/);
+    await page.goto(`${server.url}/sign-in?next=%2Fsettings${new URL(link.url).hash}`);
+    await page.waitForURL(`${server.url}/settings`);
+    expect(await page.getByTestId('principal').textContent()).toBe('Dana');
+    expect(page.url()).not.toContain('link=');
+
+    // Somewhere else is never a place to return to.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Admin token' }).waitFor();
+    await page.goto(`${server.url}/sign-in?next=${encodeURIComponent('//evil.example/x')}`);
+    await page.getByLabel('Token').fill(token);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(`${server.url}/`);
+    await page.close();
+  });
+
+  it('names every page in the tab, and a skip link jumps past the navigation', async () => {
+    const page = await browser.newPage();
+    const { url } = await createSignInLink(db.db, server.url);
+    await page.goto(url);
+    await page.getByTestId('principal').waitFor();
+    for (const [path, title] of [
+      ['/', 'Overview · plexops'],
+      ['/library', 'Library · plexops'],
+      ['/activity', 'Activity · plexops'],
+      ['/conflicts', 'Conflicts · plexops'],
+      ['/mappings', 'Mappings · plexops'],
+      ['/jobs', 'Jobs · plexops'],
+      ['/jobs/new', 'New job · plexops'],
+      ['/agents', 'Agents · plexops'],
+      ['/settings', 'Settings · plexops'],
+      ['/no/such/page', 'Not found · plexops'],
+    ] as const) {
+      await page.goto(`${server.url}${path}`);
+      await page.waitForFunction(`document.title === ${JSON.stringify(title)}`);
+    }
+    // The first Tab reaches the skip link; following it puts focus on the page's main content.
+    await page.goto(`${server.url}/settings`);
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(`document.activeElement && document.activeElement.textContent`)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(`document.activeElement && document.activeElement.tagName`)).toBe('MAIN');
     await page.close();
   });
 });

@@ -175,13 +175,13 @@ async function main(): Promise<void> {
     handle.end = app.end;
     const viaApp = (q: string) => showTitleCandidates(app.db, q);
     const direct = (q: string) =>
-      raw.query(`SELECT id, title, original_title, year, tmdb_id FROM trgm_show_candidates($1, $2, 10)`, [q.toLowerCase(), CANDIDATE_MIN_SIMILARITY]);
+      raw.query(`SELECT id, title, original_title, year, tmdb_id FROM trgm_show_candidates($1, $2, 10)`, [q, CANDIDATE_MIN_SIMILARITY]);
     // For context: the plain query at pg_trgm's default threshold (0.3), which the function avoids.
     const defaultThreshold = (q: string) =>
-      raw.query(`SELECT id FROM shows WHERE lower(title) % $1 ORDER BY similarity(lower(title), $1) DESC, id LIMIT 10`, [q.toLowerCase()]);
+      raw.query(`SELECT id FROM shows WHERE plexops_fold(title) % plexops_fold($1) ORDER BY similarity(plexops_fold(title), plexops_fold($1)) DESC, id LIMIT 10`, [q]);
     const plan = async () => {
       await raw.query(`SELECT set_config('pg_trgm.similarity_threshold', $1, false)`, [String(CANDIDATE_MIN_SIMILARITY)]);
-      const { rows } = await raw.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT id FROM shows WHERE lower(title) % $1 ORDER BY similarity(lower(title), $1) DESC LIMIT 10`, [queries[0]?.toLowerCase()]);
+      const { rows } = await raw.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT id FROM shows WHERE plexops_fold(title) % plexops_fold($1) ORDER BY similarity(plexops_fold(title), plexops_fold($1)) DESC LIMIT 10`, [queries[0]]);
       await raw.query(`SELECT set_config('pg_trgm.similarity_threshold', '0.3', false)`);
       return rows.map((x) => /(Bitmap Index Scan on \w+|Seq Scan on \w+|Index Scan using \w+)/.exec(x['QUERY PLAN'])?.[1]).find(Boolean) ?? '?';
     };

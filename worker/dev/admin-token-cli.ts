@@ -1,9 +1,10 @@
 /**
  * @module
  * `npm run admin:token -- [--name NAME] [--link] [--revoke ID] [--sessions] [--revoke-session ID]`:
- * create an admin API token (printed once, stored hashed), a one-time sign-in link, revoke a token
- * (and every session traded for it), list live admin sessions, or end one. Works on DATABASE_URL,
- * the running local stack, or the local data directory.
+ * create an admin API token (printed once, stored hashed), a one-time sign-in link (its session
+ * shown as NAME, else "Local admin"), revoke a token (and every session traded for it), list live
+ * admin sessions, or end one. Works on DATABASE_URL, the running local stack, or the local data
+ * directory.
  */
 import { parseArgs } from 'node:util';
 import { openLocalDb } from './local-db';
@@ -11,7 +12,7 @@ import { createAdminToken, revokeAdminToken } from '../src/services/auth/admin-t
 import { createSignInLink } from '../src/services/auth/sign-in-links';
 import { listSessions, revokeSessionById } from '../src/services/auth/sessions';
 
-const usage = 'usage: npm run admin:token -- [--name NAME] | --link [--url BASE_URL] | --revoke TOKEN_ID | --sessions | --revoke-session SESSION_ID';
+const usage = 'usage: npm run admin:token -- [--name NAME] | --link [--name NAME] [--url BASE_URL] | --revoke TOKEN_ID | --sessions | --revoke-session SESSION_ID';
 
 function parse() {
   try {
@@ -67,7 +68,8 @@ try {
     process.exitCode = ok ? 0 : 1;
   } else if (args.link) {
     const base = args.url ?? process.env.PUBLIC_URL ?? opened.stackUrl ?? 'http://127.0.0.1:8787';
-    const link = await createSignInLink(opened.db, base);
+    // The session it opens is shown as this name ("Local admin" unless --name says who).
+    const link = await createSignInLink(opened.db, base, new Date(), args.name ? name : null);
     console.log(`one-time sign-in link (valid until ${link.expiresAt.toISOString()}):\n${link.url}`);
   } else {
     const { id, token } = await createAdminToken(opened.db, name);

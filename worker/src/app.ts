@@ -17,6 +17,7 @@ import { meRoutes } from './routes/me';
 import { webhookRoutes } from './routes/webhooks';
 import { plexRoutes } from './routes/plex';
 import { libraryRoutes } from './routes/library';
+import { accountRoutes } from './routes/accounts';
 import { plexMappingRoutes } from './routes/plex-mappings';
 import { jobsApiRoutes } from './routes/jobs-api';
 import { agentApiRoutes } from './routes/agent-api';
@@ -31,6 +32,7 @@ export function createApiRoutes() {
   return new Hono<AppEnv>().use(limitBody(API_BODY_LIMIT)).use(requireAdmin).route('/', meRoutes)
     .route('/plex', plexRoutes)
     .route('/', libraryRoutes)
+    .route('/', accountRoutes)
     .route('/plex', plexMappingRoutes)
     .route('/', jobsApiRoutes)
     .route('/', overviewRoutes)

@@ -1,4 +1,8 @@
-/** @module The one way pages show a failed request: the server's message, its code and request id (for logs). */
+/**
+ * @module
+ * The one way pages show a failed request: the server's message, its code and request id (for
+ * logs). It stays until the next attempt; outcomes that went well are toasts (toast.tsx).
+ */
 import { ApiError } from '../api';
 import { errorMessage } from './format';
 
@@ -25,14 +29,5 @@ export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () =
         </button>
       )}
     </div>
-  );
-}
-
-/** A polite status line for outcomes of actions ("Saved.", "Cancelled."), read out by screen readers. */
-export function StatusLine({ message }: { message: string | null }) {
-  return (
-    <p class="status-line" role="status" aria-live="polite">
-      {message ?? ''}
-    </p>
   );
 }

@@ -15,12 +15,19 @@ const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
 ];
 const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
-/** "3 minutes ago", "in 12 minutes"; `now` is injectable so a ticking component can re-render. */
-export function relativeTime(iso: string, now = Date.now()): string {
-  const diff = (Date.parse(iso) - now) / 1000;
+/**
+ * "3 minutes ago", "in 12 minutes"; `now` is injectable so a ticking component can re-render.
+ * `tense: 'past'` is for things that already happened (created, started, received): a time a
+ * little ahead of this browser's clock (the server's clock runs ahead) reads "just now", never
+ * "in 6 seconds". `'future'` is for deadlines (next retry, valid until): a passed one reads "now".
+ */
+export function relativeTime(iso: string, now = Date.now(), tense: 'past' | 'future' | 'any' = 'any'): string {
+  let diff = (Date.parse(iso) - now) / 1000;
   if (!Number.isFinite(diff)) return '—';
+  if (tense === 'past' && diff > 0) diff = 0;
+  if (tense === 'future' && diff < 0) return 'now';
   const abs = Math.abs(diff);
-  if (abs < 5) return 'just now';
+  if (abs < 5) return tense === 'future' ? 'in a few seconds' : 'just now';
   for (const [unit, secs] of UNITS) {
     if (abs >= secs || unit === 'second') return rtf.format(Math.round(diff / secs), unit);
   }

@@ -1,4 +1,10 @@
-/** @module The Activity page's header: webhook counts by status (24 h / 7 d), success rate, last webhook, plays per day. */
+/**
+ * @module
+ * The Activity page's header: webhook counts by status over two windows — the last 24 hours and
+ * the last 7 days, each saying where it starts, and the week saying how much of it is older than
+ * a day (so two equal totals read as "all of it today", not as one window shown twice) — then
+ * success rate, last webhook, plays per day.
+ */
 import type { PlexStats, WebhookStatus } from '../../../worker/src/contracts';
 import { RelativeTime } from './relative-time';
 import { StatusBadge } from './status-badge';
@@ -7,10 +13,11 @@ import { formatPercent } from './format';
 const ORDER: WebhookStatus[] = ['processed', 'waiting', 'pending', 'failed', 'duplicate', 'ignored'];
 
 function Counts({ counts }: { counts: Partial<Record<WebhookStatus, number>> }) {
-  const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
   return (
     <>
-      <p class="stat">{total.toLocaleString()}</p>
+      <p class="stat" data-testid="count-total">
+        {total(counts).toLocaleString()}
+      </p>
       <ul class="inline-list">
         {ORDER.filter((s) => counts[s]).map((s) => (
           <li key={s}>
@@ -22,17 +29,31 @@ function Counts({ counts }: { counts: Partial<Record<WebhookStatus, number>> }) 
   );
 }
 
+const total = (c: Partial<Record<WebhookStatus, number>>) => Object.values(c).reduce((a, b) => a + (b ?? 0), 0);
+
+function since(hoursAgo: number, now: number): string {
+  const d = new Date(now - hoursAgo * 3_600_000);
+  return hoursAgo <= 24 ? d.toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' }) : d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
+}
+
 export function PlexStatsPanel({ stats }: { stats: PlexStats }) {
+  const now = Date.now();
+  const day = total(stats.webhooks.last24h);
+  const older = total(stats.webhooks.last7d) - day;
   const max = Math.max(1, ...stats.playsPerDay.map((d) => d.plays));
   const totalPlays = stats.playsPerDay.reduce((a, d) => a + d.plays, 0);
   return (
     <div class="grid" data-testid="plex-stats">
-      <div class="card">
+      <div class="card" data-testid="webhooks-24h">
         <h2>Webhooks, last 24 h</h2>
+        <p class="small muted">since {since(24, now)}</p>
         <Counts counts={stats.webhooks.last24h} />
       </div>
-      <div class="card">
+      <div class="card" data-testid="webhooks-7d">
         <h2>Webhooks, last 7 days</h2>
+        <p class="small muted">
+          since {since(7 * 24, now)} · {older > 0 ? `${older.toLocaleString()} older than a day` : 'none older than a day'}
+        </p>
         <Counts counts={stats.webhooks.last7d} />
       </div>
       <div class="card">

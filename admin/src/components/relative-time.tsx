@@ -1,4 +1,10 @@
-/** @module A `<time>` that says "5 minutes ago" and keeps itself current; the exact time is in its title. */
+/**
+ * @module
+ * A `<time>` that says "5 minutes ago" and keeps itself current; the exact time is in its title.
+ * The text is computed from the clock at every render (a shared ticker only asks for the
+ * re-render), so a time that arrives between two ticks is never measured against a stale "now".
+ * Times are in the past unless `future` is set (see `relativeTime`).
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { absoluteTime, relativeTime } from './format';
 
@@ -8,7 +14,7 @@ let timer: number | undefined;
 
 function subscribe(fn: () => void): () => void {
   tickers.add(fn);
-  timer ??= window.setInterval(() => tickers.forEach((t) => t()), 15_000);
+  timer ??= window.setInterval(() => tickers.forEach((t) => t()), 10_000);
   return () => {
     tickers.delete(fn);
     if (tickers.size === 0 && timer !== undefined) {
@@ -18,18 +24,19 @@ function subscribe(fn: () => void): () => void {
   };
 }
 
+/** Re-renders the caller on the shared tick and returns the current time (read now, not at the last tick). */
 export function useNow(): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => subscribe(() => setNow(Date.now())), []);
-  return now;
+  const [, setTick] = useState(0);
+  useEffect(() => subscribe(() => setTick((n) => n + 1)), []);
+  return Date.now();
 }
 
-export function RelativeTime({ iso, fallback = '—' }: { iso: string | null | undefined; fallback?: string }) {
+export function RelativeTime({ iso, fallback = '—', future = false }: { iso: string | null | undefined; fallback?: string; future?: boolean }) {
   const now = useNow();
   if (!iso) return <span class="muted">{fallback}</span>;
   return (
     <time dateTime={iso} title={absoluteTime(iso)}>
-      {relativeTime(iso, now)}
+      {relativeTime(iso, now, future ? 'future' : 'past')}
     </time>
   );
 }

@@ -10,7 +10,8 @@ import { client, unwrap } from '../api';
 import { useAsync } from './use-async';
 import { DataTable } from './data-table';
 import { EmptyState } from './empty-state';
-import { ErrorBanner, StatusLine } from './error-banner';
+import { ErrorBanner } from './error-banner';
+import { toast } from './toast';
 import { RelativeTime } from './relative-time';
 import { ConfirmButton } from './confirm-button';
 
@@ -19,14 +20,13 @@ const VIA: Record<SessionInfo['via'], string> = { 'admin-token': 'admin token', 
 export function SessionsPanel() {
   const sessions = useAsync(async () => (await unwrap(client.api.sessions.$get())).items, []);
   const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState<string | null>(null);
 
   const act = async (what: () => Promise<string>) => {
     setError(null);
     try {
       const done = await what();
       await sessions.reload();
-      setStatus(done);
+      toast(done);
     } catch (err) {
       setError(err);
     }
@@ -47,7 +47,6 @@ export function SessionsPanel() {
     <section class="card" aria-labelledby="sessions-title" data-testid="sessions">
       <h2 id="sessions-title">Sessions</h2>
       <p class="small muted">Everyone signed in to this admin. Ending a session signs that browser out at once.</p>
-      <StatusLine message={status} />
       <ErrorBanner error={error} />
       <ErrorBanner error={sessions.error} onRetry={() => void sessions.reload()} />
       {sessions.loading && !sessions.data && <p class="muted">Loading sessions…</p>}

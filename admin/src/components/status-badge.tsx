@@ -6,7 +6,7 @@ const TONES: Record<string, Tone> = {
   succeeded: 'ok', processed: 'ok', mapped: 'ok', online: 'ok', resolved: 'ok', watched: 'ok', accepted: 'ok',
   running: 'info', claimed: 'info', pending: 'info', queued: 'neutral', open: 'warn',
   awaiting_approval: 'warn', waiting: 'warn', conflict: 'warn', needs_attention: 'warn', duplicate: 'neutral',
-  failed: 'err', revoked: 'err', offline: 'neutral', cancelled: 'neutral', ignored: 'neutral', disabled: 'neutral',
+  failed: 'err', revoked: 'err', offline: 'neutral', never_connected: 'neutral', cancelled: 'neutral', ignored: 'neutral', disabled: 'neutral',
 };
 
 export function StatusBadge({ status, label }: { status: string; label?: string }) {

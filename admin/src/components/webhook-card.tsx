@@ -10,7 +10,9 @@ import type { PlexConfig, RotateSecretResponse } from '../../../worker/src/contr
 import { client, unwrap } from '../api';
 import { ConfirmButton } from './confirm-button';
 import { CopyButton } from './copy-button';
-import { ErrorBanner, StatusLine } from './error-banner';
+import { ErrorBanner } from './error-banner';
+import { toast } from './toast';
+import { absoluteTime } from './format';
 import { RelativeTime } from './relative-time';
 import { StatusBadge } from './status-badge';
 
@@ -23,7 +25,6 @@ export function WebhookCard({ config, onChange }: { config: PlexConfig; onChange
   const [reveal, setReveal] = useState(false);
   const [rotated, setRotated] = useState<RotateSecretResponse | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState<string | null>(null);
   const url = config.webhookUrl;
 
   const rotate = async () => {
@@ -32,7 +33,7 @@ export function WebhookCard({ config, onChange }: { config: PlexConfig; onChange
       const r = await unwrap(client.api.plex.config['rotate-secret'].$post());
       setRotated(r);
       onChange({ ...config, webhookUrl: r.webhookUrl });
-      setStatus('A new webhook URL was issued. Paste it into Plex.');
+      toast('A new webhook URL was issued. Paste it into Plex.');
     } catch (err) {
       setError(err);
     }
@@ -41,7 +42,7 @@ export function WebhookCard({ config, onChange }: { config: PlexConfig; onChange
     setError(null);
     try {
       onChange(await unwrap(client.api.plex.config.$delete()));
-      setStatus('The integration is disabled.');
+      toast('The integration is disabled.');
     } catch (err) {
       setError(err);
     }
@@ -53,7 +54,6 @@ export function WebhookCard({ config, onChange }: { config: PlexConfig; onChange
         <h2 id="webhook-title">Plex webhook</h2>
         <StatusBadge status={config.enabled ? 'online' : 'disabled'} label={config.enabled ? 'enabled' : 'disabled'} />
       </div>
-      <StatusLine message={status} />
       <ErrorBanner error={error} />
       {url ? (
         <>
@@ -97,7 +97,8 @@ export function WebhookCard({ config, onChange }: { config: PlexConfig; onChange
       </div>
       {rotated?.previousValidUntil && (
         <p class="small muted" data-testid="grace">
-          The previous URL is accepted until <RelativeTime iso={rotated.previousValidUntil} />.
+          The previous URL is accepted until {absoluteTime(rotated.previousValidUntil)} (<RelativeTime iso={rotated.previousValidUntil} future />), so Plex can
+          be updated without losing events.
         </p>
       )}
     </section>

@@ -20,9 +20,9 @@ import { KIND_SERIES, ClockCharts, Segmented, browserTimeZone, hours, perDayData
 export function AccountPage({ id }: { id: string }) {
   const [days, setDays] = useState<30 | 90>(30);
   const tz = browserTimeZone();
-  const account = useAsync(() => unwrap(client.api.accounts[':id'].$get({ param: { id } })), [id]);
+  const account = useAsync(() => unwrap(client.api.stats.accounts[':id'].$get({ param: { id } })), [id]);
   const stats = useAsync(() => unwrap(client.api.stats.$get({ query: { days: String(days), tz, accountId: id } })), [id, days, tz]);
-  const history = usePaged<RecentPlay>((cursor) => unwrap(client.api.accounts[':id'].plays.$get({ param: { id }, query: { limit: '25', ...(cursor ? { cursor } : {}) } })), [id]);
+  const history = usePaged<RecentPlay>((cursor) => unwrap(client.api.stats.accounts[':id'].plays.$get({ param: { id }, query: { limit: '25', ...(cursor ? { cursor } : {}) } })), [id]);
   const a = account.data;
   const name = a?.title ?? `Plex account ${id}`;
 

@@ -1,15 +1,20 @@
 /**
  * @module
- * /activity: Plex webhook stats on top, then the webhook log (filter by status and event) with a
+ * /activity: Plex webhook stats on top, then the webhook log (filter by status and event — kept
+ * in the URL, so a filtered view can be shared and back/forward walk through filters) with a
  * detail drawer showing the stored payload (secret-looking keys masked), the kept headers, and a
  * Replay button that re-runs processing for that delivery (after a fix or a resolved conflict).
+ * Failed deliveries — malformed ones included — show why, in words, in the list itself.
  */
 import { useState } from 'preact/hooks';
+import { navigate, useSearch } from '../router';
+import { useAccountName } from '../components/lookups';
+import { toast } from '../components/toast';
 import type { WebhookLogDetail, WebhookLogItem, WebhookStatus } from '../../../worker/src/contracts';
 import { client, unwrap } from '../api';
 import { useAsync, usePaged } from '../components/use-async';
 import { PagedTable } from '../components/data-table';
-import { ErrorBanner, StatusLine } from '../components/error-banner';
+import { ErrorBanner } from '../components/error-banner';
 import { StatusBadge } from '../components/status-badge';
 import { RelativeTime } from '../components/relative-time';
 import { Drawer } from '../components/drawer';
@@ -29,11 +34,44 @@ export function itemLabel(e: Pick<WebhookLogItem, 'title' | 'showTitle' | 'seaso
   return e.title ?? '—';
 }
 
+/** The filters a URL names (unknown values are ignored, so a hand-edited URL cannot break the page). */
+export function filtersOf(search: string): { status: WebhookStatus | ''; event: string } {
+  const q = new URLSearchParams(search);
+  const status = q.get('status') ?? '';
+  const event = q.get('event') ?? '';
+  return { status: (STATUSES as string[]).includes(status) ? (status as WebhookStatus) : '', event: /^[\w.-]{1,100}$/.test(event) ? event : '' };
+}
+
+function filterUrl(f: { status: string; event: string }): string {
+  const q = new URLSearchParams();
+  if (f.status) q.set('status', f.status);
+  if (f.event) q.set('event', f.event);
+  const qs = q.toString();
+  return qs ? `/activity?${qs}` : '/activity';
+}
+
+/** Why a delivery failed, as stored; the first line is what matters in a list. */
+function Reason({ e }: { e: Pick<WebhookLogItem, 'status' | 'error' | 'action'> }) {
+  if (e.error) {
+    return (
+      <span class="error small" data-testid="failure-reason">
+        {e.status === 'failed' && <strong>Failed: </strong>}
+        {e.error}
+      </span>
+    );
+  }
+  return <>{e.action ?? <span class="muted">—</span>}</>;
+}
+
 export function ActivityPage() {
   const stats = useAsync(() => unwrap(client.api.plex.stats.$get()), []);
-  const [status, setStatus] = useState<WebhookStatus | ''>('');
-  const [event, setEvent] = useState('');
+  const search = useSearch();
+  const { status, event } = filtersOf(search);
+  // Each change is a history entry: back returns to the previous filter.
+  const setStatus = (next: WebhookStatus | '') => navigate(filterUrl({ status: next, event }));
+  const setEvent = (next: string) => navigate(filterUrl({ status, event: next }));
   const [openId, setOpenId] = useState<string | null>(null);
+  const nameOf = useAccountName();
   const logs = usePaged<WebhookLogItem>(
     (cursor) =>
       unwrap(
@@ -75,6 +113,7 @@ export function ActivityPage() {
         <label for="log-event">Event</label>
         <select id="log-event" value={event} onChange={(e) => setEvent((e.target as HTMLSelectElement).value)}>
           <option value="">All</option>
+          {event && !EVENTS.includes(event) && <option value={event}>{event}</option>}
           {EVENTS.map((s) => (
             <option key={s} value={s}>
               {s}
@@ -93,7 +132,7 @@ export function ActivityPage() {
           { header: 'Received', phone: 'inline', cell: (e) => <RelativeTime iso={e.receivedAt} /> },
           { header: 'Event', phone: 'inline', cell: (e) => <code class="small">{e.event}</code> },
           { header: 'Status', phone: 'inline', cell: (e) => <StatusBadge status={e.status} /> },
-          { header: 'Account', phone: 'inline', cell: (e) => e.account.title ?? e.account.id ?? '—' },
+          { header: 'Account', phone: 'inline', cell: (e) => (e.account.id || e.account.title ? nameOf(e.account.id, e.account.title) : '—') },
           {
             header: 'Item',
             phone: 'primary',
@@ -104,7 +143,7 @@ export function ActivityPage() {
               </span>
             ),
           },
-          { header: 'Action', phone: 'inline', cell: (e) => e.error ? <span class="error small">{e.error}</span> : (e.action ?? <span class="muted">—</span>) },
+          { header: 'What happened', phone: 'inline', cell: (e) => <Reason e={e} /> },
           { header: 'Time', class: 'num', phone: 'hide', cell: (e) => (e.processingMs !== null ? `${e.processingMs} ms` : '—') },
           {
             header: 'Details',
@@ -135,18 +174,17 @@ function EventDrawer({ id, onClose, onReplayed }: { id: string; onClose: () => v
   const detail = useAsync(() => unwrap(client.api.plex.logs[':id'].$get({ param: { id } })), [id]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const nameOf = useAccountName();
   const d = detail.data;
 
   const replay = async () => {
     setBusy(true);
     setError(null);
-    setStatus(null);
     try {
       const next = await unwrap(client.api.plex.logs[':id'].replay.$post({ param: { id } }));
       detail.setData(next);
       onReplayed(next);
-      setStatus(`Replayed: now ${next.status}${next.action ? ` (${next.action})` : ''}.`);
+      toast(`Replayed: now ${next.status}${next.action ? ` (${next.action})` : ''}.`);
     } catch (err) {
       setError(err);
     } finally {
@@ -160,7 +198,6 @@ function EventDrawer({ id, onClose, onReplayed }: { id: string; onClose: () => v
       {!d && detail.loading && <p class="muted">Loading…</p>}
       {d && (
         <>
-          <StatusLine message={status} />
           <ErrorBanner error={error} />
           <dl>
             <dt>Status</dt>
@@ -173,7 +210,7 @@ function EventDrawer({ id, onClose, onReplayed }: { id: string; onClose: () => v
             <dd>{itemLabel(d)}</dd>
             <dt>Account</dt>
             <dd>
-              {d.account.title ?? '—'} {d.account.id && <span class="muted">(id {d.account.id})</span>}
+              {d.account.id || d.account.title ? nameOf(d.account.id, d.account.title) : '—'} {d.account.id && <span class="muted">(id {d.account.id})</span>}
             </dd>
             <dt>Server</dt>
             <dd>{d.serverUuid ? <code class="small">{d.serverUuid}</code> : '—'}</dd>
@@ -181,8 +218,10 @@ function EventDrawer({ id, onClose, onReplayed }: { id: string; onClose: () => v
             <dd>{d.action ?? '—'}</dd>
             {d.error && (
               <>
-                <dt>Error</dt>
-                <dd class="error">{d.error}</dd>
+                <dt>{d.status === 'failed' ? 'Why it failed' : 'Error'}</dt>
+                <dd class="error" data-testid="drawer-error">
+                  {d.error}
+                </dd>
               </>
             )}
             <dt>Attempts</dt>
@@ -191,7 +230,7 @@ function EventDrawer({ id, onClose, onReplayed }: { id: string; onClose: () => v
               {d.nextAttemptAt && (
                 <span class="muted">
                   {' '}
-                  · next retry <RelativeTime iso={d.nextAttemptAt} />
+                  · next retry <RelativeTime iso={d.nextAttemptAt} future />
                 </span>
               )}
             </dd>

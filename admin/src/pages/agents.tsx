@@ -1,9 +1,10 @@
 /**
  * @module
- * /agents: every enrolled agent (online, version, tags, last seen, the job it holds), enrolling a
- * new one (the tags it may have, then a one-time code with its expiry counting down and the exact
- * command to run on the agent's machine), and revoking one (its token stops working at once; the
- * daemon exits).
+ * /agents: every enrolled agent (online, offline, or never connected yet; version, tags, last
+ * seen, the job it holds), enrolling a new one (the tags it may have, then a one-time code with
+ * its expiry counting down and the exact command to run on the agent's machine), revoking one
+ * (its token stops working at once, the daemon exits, and a job it held is handed back now), and
+ * removing revoked ones from the list.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { AgentInfo, EnrollmentResponse } from '../../../worker/src/contracts';
@@ -11,13 +12,16 @@ import { client, unwrap } from '../api';
 import { useAsync } from '../components/use-async';
 import { DataTable } from '../components/data-table';
 import { EmptyState } from '../components/empty-state';
-import { ErrorBanner, StatusLine } from '../components/error-banner';
+import { ErrorBanner } from '../components/error-banner';
+import { toast } from '../components/toast';
 import { StatusBadge } from '../components/status-badge';
 import { RelativeTime } from '../components/relative-time';
 import { ConfirmButton } from '../components/confirm-button';
 import { CopyButton } from '../components/copy-button';
 import { formatDuration } from '../components/format';
 import { Field, describedBy, issueAt, issueMap } from '../components/fields';
+
+const STATE_LABELS: Record<AgentInfo['state'], string> = { online: 'online', offline: 'offline', never_connected: 'never connected', revoked: 'revoked' };
 
 export function AgentsPage() {
   const agents = useAsync(async () => (await unwrap(client.api.agents.$get())).items, []);
@@ -26,7 +30,6 @@ export function AgentsPage() {
   const [enrollTags, setEnrollTags] = useState('');
   const [tagIssues, setTagIssues] = useState<Record<string, string>>({});
   const [actionError, setActionError] = useState<unknown>(null);
-  const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   // Online state changes without any action here; refresh while the tab is visible.
@@ -58,8 +61,20 @@ export function AgentsPage() {
   const revoke = async (a: AgentInfo) => {
     setActionError(null);
     try {
-      await unwrap(client.api.agents[':id'].$delete({ param: { id: a.id } }));
-      setStatus(`${a.name} was revoked.`);
+      const r = await unwrap(client.api.agents[':id'].$delete({ param: { id: a.id } }));
+      const handedBack = r.requeued.length ? ' Its job is queued again for another agent.' : r.needsAttention.length ? ' Its job needs attention: a step that changes things was running.' : '';
+      toast(`${a.name} was revoked.${handedBack}`);
+      await agents.reload();
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+
+  const remove = async (a: AgentInfo) => {
+    setActionError(null);
+    try {
+      await unwrap(client.api.agents[':id'].remove.$post({ param: { id: a.id } }));
+      toast(`${a.name} was removed from the list.`);
       await agents.reload();
     } catch (err) {
       setActionError(err);
@@ -79,7 +94,6 @@ export function AgentsPage() {
           </button>
         </div>
       </div>
-      <StatusLine message={status} />
       <ErrorBanner error={actionError} />
       {enrolling && (
         <form class="card form" onSubmit={enroll} noValidate aria-labelledby="enroll-new-title" data-testid="enroll-form">
@@ -122,24 +136,27 @@ export function AgentsPage() {
                 </>
               ),
             },
-            { header: 'State', phone: 'inline', cell: (a) => (a.revokedAt ? <StatusBadge status="revoked" /> : <StatusBadge status={a.online ? 'online' : 'offline'} />) },
+            { header: 'State', phone: 'inline', cell: (a) => <StatusBadge status={a.state} label={STATE_LABELS[a.state]} /> },
             { header: 'Version', cell: (a) => <code class="small">{a.version}</code> },
             { header: 'Tags', cell: (a) => (a.tags.length ? a.tags.join(', ') : <span class="muted">none</span>) },
             { header: 'Last seen', cell: (a) => <RelativeTime iso={a.lastSeenAt} fallback="never" /> },
-            { header: 'Current job', cell: (a) => (a.currentJobId ? <a href={`/jobs/${a.currentJobId}`}>{a.currentJobId}</a> : <span class="muted">idle</span>) },
+            { header: 'Current job', cell: (a) => (a.currentJobId ? <a href={`/jobs/${a.currentJobId}`}>{a.currentJobId}</a> : <span class="muted">{a.online ? 'idle' : '—'}</span>) },
             {
               header: 'Actions',
               phone: 'no-label',
               cell: (a) =>
                 a.revokedAt ? (
-                  <span class="small muted">
-                    revoked <RelativeTime iso={a.revokedAt} />
+                  <span class="actions">
+                    <span class="small muted">
+                      revoked <RelativeTime iso={a.revokedAt} />
+                    </span>
+                    <ConfirmButton label="Remove" confirmLabel={`Yes, remove ${a.name}`} question="Remove it from this list? Jobs it ran keep their history." onConfirm={() => remove(a)} />
                   </span>
                 ) : (
                   <ConfirmButton
                     label="Revoke"
                     confirmLabel={`Yes, revoke ${a.name}`}
-                    question={`${a.name} will be refused from now on${a.currentJobId ? ' and its job will be resumed by another agent' : ''}.`}
+                    question={`${a.name} will be refused from now on${a.currentJobId ? '; its job is handed back at once (queued again, or marked for your attention if a step that changes things was running)' : ''}.`}
                     onConfirm={() => revoke(a)}
                   />
                 ),

@@ -2,8 +2,9 @@
  * @module
  * /conflicts: the matcher's review queue. Each conflict shows the Plex item and its ranked
  * candidates (title, year, score, method); a person selects one (or types another TMDB id),
- * creates a new catalog entry from Plex's own metadata, or ignores the item. Resolving
- * re-processes the webhook events that waited on it, and the page says how many.
+ * maps it to a show/movie already in the catalog (search), creates a new catalog entry from
+ * Plex's own metadata, or ignores the item. Resolving re-processes the webhook events that waited
+ * on it, and a toast says how many. Duplicates already in the catalog can be merged from here.
  */
 import { useState } from 'preact/hooks';
 import type { MatchCandidate, MatchConflict } from '../../../worker/src/contracts';
@@ -17,11 +18,41 @@ import { ConfirmButton } from '../components/confirm-button';
 import { Field, issueMap } from '../components/fields';
 import { formatPercent } from '../components/format';
 import { Poster } from '../components/poster';
+import { actorLabel } from '../components/lookups';
+import { toast } from '../components/toast';
+import { CatalogPicker } from '../components/catalog-picker';
+import { MergePanel } from '../components/merge-panel';
+
+/** Why the matcher asked, in words. */
+export const REASONS: Record<string, string> = {
+  'low-confidence': 'No candidate matches closely enough to be sure.',
+  ambiguous: 'Several candidates match equally well.',
+  'no-candidates': 'Nothing in TMDB or the catalog resembles it.',
+  'not-in-catalog': 'Not in the catalog yet, and adding new items automatically is off.',
+  'possible-duplicate': 'Looks like another spelling of something already in the catalog (a typo, or other accents).',
+};
+
+/** How a candidate or mapping was found, in words. */
+export function methodLabel(method: string | null | undefined): string {
+  const m: Record<string, string> = {
+    'fuzzy-title-year': 'title and year',
+    'tmdb-search': 'TMDB search',
+    'guid-tmdb': 'TMDB id from Plex',
+    'guid-tvdb': 'TVDB id from Plex',
+    'guid-imdb': 'IMDb id from Plex',
+    'tmdb-find-episode': 'TMDB, from the episode’s ids',
+    'plex-metadata': 'Plex’s own metadata',
+    manual: 'chosen by a person',
+    mapping: 'earlier decision',
+  };
+  return method ? (m[method] ?? method) : '—';
+}
 
 type Filter = 'open' | 'resolved' | 'all';
 
 export function ConflictsPage() {
   const [filter, setFilter] = useState<Filter>('open');
+  const [merging, setMerging] = useState(false);
   const conflicts = usePaged<MatchConflict>(
     (cursor) => unwrap(client.api.plex.conflicts.$get({ query: { status: filter, limit: '20', ...(cursor ? { cursor } : {}) } })),
     [filter],
@@ -30,10 +61,16 @@ export function ConflictsPage() {
     <section>
       <div class="page-head">
         <h1>Conflicts</h1>
-        <button type="button" class="secondary" onClick={() => void conflicts.reload()}>
-          Refresh
-        </button>
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => setMerging(true)} disabled={merging}>
+            Merge duplicates…
+          </button>
+          <button type="button" class="secondary" onClick={() => void conflicts.reload()}>
+            Refresh
+          </button>
+        </div>
       </div>
+      {merging && <MergePanel onClose={() => setMerging(false)} onDone={() => void conflicts.reload()} />}
       <p class="muted">
         Items the matcher could not place with confidence. One decision covers every episode of the show, for every account; events that waited on it are applied
         right away.
@@ -84,8 +121,8 @@ function ConflictCard({ conflict: c, onResolved }: { conflict: MatchConflict; on
   const [otherId, setOtherId] = useState('');
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
-  const [result, setResult] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [picking, setPicking] = useState(false);
   const titleId = `conflict-${c.id}`;
 
   const decide = async (what: string, call: () => Promise<{ conflict?: MatchConflict; reprocessed: number }>) => {
@@ -94,14 +131,21 @@ function ConflictCard({ conflict: c, onResolved }: { conflict: MatchConflict; on
     setIssues({});
     try {
       const r = await call();
-      setResult(`${what} ${r.reprocessed === 1 ? '1 waiting event was' : `${r.reprocessed} waiting events were`} re-processed.`);
-      onResolved({ ...(r.conflict ?? c), status: 'resolved' });
+      toast(`${what} ${r.reprocessed === 1 ? '1 waiting event was' : `${r.reprocessed} waiting events were`} re-processed.`);
+      // A mapping edit answers with the mapping: read the conflict again for who resolved it.
+      const settled = r.conflict ?? (await unwrap(client.api.plex.conflicts[':id'].$get({ param: { id: c.id } })).catch(() => null))?.conflict;
+      onResolved({ ...(settled ?? c), status: 'resolved' });
     } catch (err) {
       setIssues(issueMap(err));
       setError(err);
     } finally {
       setBusy(false);
     }
+  };
+
+  const mapTo = (item: { id: string; title: string }) => {
+    const json = c.kind === 'show' ? { showId: item.id } : { movieId: item.id };
+    return decide(`Mapped to ${item.title}.`, () => unwrap(client.api.plex.mappings[':id'].$post({ param: { id: c.mappingId }, json })));
   };
 
   const select = () => {
@@ -130,8 +174,9 @@ function ConflictCard({ conflict: c, onResolved }: { conflict: MatchConflict; on
         </span>
         <StatusBadge status={c.status} />
       </div>
+      <p data-testid="conflict-reason">{REASONS[c.reason] ?? c.reason}</p>
       <p class="small muted">
-        {c.reason} · <code class="wrap">{c.plexGuid}</code>
+        <code class="wrap">{c.plexGuid}</code>
         {c.serverUuid && (
           <>
             {' '}
@@ -140,14 +185,11 @@ function ConflictCard({ conflict: c, onResolved }: { conflict: MatchConflict; on
         )}{' '}
         · <RelativeTime iso={c.createdAt} />
       </p>
-      <p class="status-line" role="status" aria-live="polite">
-        {result ?? ''}
-      </p>
       {/* A TMDB id problem is shown next to its field; anything else up here. */}
       <ErrorBanner error={issues.tmdbId ? null : error} />
-      {!open && !result && (
+      {!open && (
         <p class="small">
-          Resolved by {c.resolvedBy ?? '—'} <RelativeTime iso={c.resolvedAt} />
+          Resolved by {actorLabel(c.resolvedBy)} <RelativeTime iso={c.resolvedAt} />
           {c.resolution && <> · {String(c.resolution.action ?? '')}</>}
         </p>
       )}
@@ -190,7 +232,7 @@ function ConflictCard({ conflict: c, onResolved }: { conflict: MatchConflict; on
                     <td class="num" data-label="Score">
                       {formatPercent(cand.score)}
                     </td>
-                    <td data-label="Method">{cand.method}</td>
+                    <td data-label="Method">{methodLabel(cand.method)}</td>
                     <td data-label="TMDB">{cand.tmdbId ?? '—'}</td>
                   </tr>
                 );
@@ -218,6 +260,9 @@ function ConflictCard({ conflict: c, onResolved }: { conflict: MatchConflict; on
             <button type="button" onClick={() => void select()} disabled={busy || (choice === 'other' && !otherId.trim())}>
               Use selected
             </button>
+            <button type="button" class="secondary" onClick={() => setPicking(!picking)} aria-expanded={picking}>
+              Map to an existing {c.kind}…
+            </button>
             <ConfirmButton
               label="Create new"
               danger={false}
@@ -232,6 +277,9 @@ function ConflictCard({ conflict: c, onResolved }: { conflict: MatchConflict; on
               onConfirm={() => decide('Ignored.', () => unwrap(client.api.plex.conflicts[':id'].resolve.$post({ param: { id: c.id }, json: { action: 'ignore' } })))}
             />
           </div>
+          {picking && (
+            <CatalogPicker kind={c.kind} label={`Find the ${c.kind} in the catalog`} initialQuery={(c.plexTitle ?? '').slice(0, 4)} actionLabel="Map to this" onPick={(item) => void mapTo(item)} />
+          )}
         </fieldset>
       )}
     </article>

@@ -2,7 +2,8 @@
  * @module
  * /jobs/:id: status, timings, the agent holding it, progress, steps (status, attempts, timings,
  * outputs), approvals for gated steps (showing exactly what is approved: the step, the params
- * and the params hash the approval binds to), cancel, retry, and the live log. The detail is read
+ * and the params hash the approval binds to; approve or reject), cancel, retry, why a queued job
+ * is not moving (no agent online that can run it), and the live log. The detail is read
  * once; after that the log stream's `status` events keep it current (no polling), with one
  * re-read when the stream reconnects and after each action here.
  */
@@ -12,7 +13,11 @@ import type { JobDetail, JobStatusEvent, JobStepInfo } from '../../../worker/src
 import { isRetryableJobStatus, isTerminalJobStatus } from '../../../worker/src/contracts/job-status';
 import { client, unwrap } from '../api';
 import { useAsync } from '../components/use-async';
-import { ErrorBanner, StatusLine } from '../components/error-banner';
+import { ErrorBanner } from '../components/error-banner';
+import { actorLabel, useKindTitle } from '../components/lookups';
+import { usePageTitle } from '../components/page-title';
+import { toast } from '../components/toast';
+import { NoAgentNotice, useAgents } from '../components/agent-availability';
 import { StatusBadge } from '../components/status-badge';
 import { RelativeTime } from '../components/relative-time';
 import { ConfirmButton } from '../components/confirm-button';
@@ -32,7 +37,8 @@ function withStatus(j: JobDetail, live: JobStatusEvent | null): JobDetail {
 export function JobDetailPage({ id }: { id: string }) {
   const job = useAsync(() => unwrap(client.api.jobs[':id'].$get({ param: { id } })), [id]);
   const [actionError, setActionError] = useState<unknown>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const kindTitle = useKindTitle();
+  const agents = useAgents();
   // The newest status event wins over the read detail: the stream sends one on every change,
   // so a read that raced ahead of it is caught up by the next event.
   const [live, setLive] = useState<JobStatusEvent | null>(null);
@@ -43,6 +49,7 @@ export function JobDetailPage({ id }: { id: string }) {
   useEffect(() => setLive(null), [id]);
   const j = job.data ? withStatus(job.data, live) : undefined;
   const active = j ? !isTerminalJobStatus(j.status) : false;
+  usePageTitle(j ? `${kindTitle(j.kind)} (${j.status.replace(/_/g, ' ')})` : 'Job');
 
   // A fresh read supersedes the status events received before it started, not those that
   // arrived while it was in flight (they may be newer than what it read).
@@ -56,7 +63,7 @@ export function JobDetailPage({ id }: { id: string }) {
     setActionError(null);
     try {
       await call();
-      setStatus(what);
+      toast(what);
       await refresh();
     } catch (err) {
       setActionError(err);
@@ -83,7 +90,7 @@ export function JobDetailPage({ id }: { id: string }) {
       </p>
       <div class="page-head">
         <h1>
-          {j.kind} <StatusBadge status={j.status} />
+          {kindTitle(j.kind)} <StatusBadge status={j.status} />
         </h1>
         <div class="actions">
           {active && (
@@ -112,8 +119,8 @@ export function JobDetailPage({ id }: { id: string }) {
           )}
         </div>
       </div>
-      <StatusLine message={status} />
       <ErrorBanner error={actionError} />
+      <NoAgentNotice agents={agents} tags={j.tags} status={j.status} />
       {job.error !== null && <ErrorBanner error={job.error} />}
       {j.cancelRequested && active && <p class="banner">Cancel requested: waiting for the agent to stop.</p>}
 
@@ -125,7 +132,7 @@ export function JobDetailPage({ id }: { id: string }) {
           </dd>
           <dt>Created</dt>
           <dd>
-            <RelativeTime iso={j.createdAt} /> by {j.createdBy}
+            <RelativeTime iso={j.createdAt} /> by {actorLabel(j.createdBy)}
           </dd>
           <dt>Started</dt>
           <dd>
@@ -145,7 +152,16 @@ export function JobDetailPage({ id }: { id: string }) {
       </div>
 
       {pendingApprovals.map((s) => (
-        <ApprovalCard key={s.index} job={j} step={s} onApprove={() => act(`Step “${s.title}” approved.`, () => unwrap(client.api.jobs[':id'].approve.$post({ param: { id }, json: { step: s.index } })))} />
+        <ApprovalCard
+          key={s.index}
+          job={j}
+          kindTitle={kindTitle(j.kind)}
+          step={s}
+          onApprove={() => act(`Step “${s.title}” approved.`, () => unwrap(client.api.jobs[':id'].approve.$post({ param: { id }, json: { step: s.index } })))}
+          onReject={(reason) =>
+            act(`Step “${s.title}” rejected: the job failed.`, () => unwrap(client.api.jobs[':id'].reject.$post({ param: { id }, json: { step: s.index, ...(reason ? { reason } : {}) } })))
+          }
+        />
       ))}
 
       <Steps job={j} />
@@ -164,22 +180,52 @@ function describeError(e: unknown): string {
   return errorMessage(JSON.stringify(e));
 }
 
-function ApprovalCard({ job, step, onApprove }: { job: JobDetail; step: JobStepInfo; onApprove: () => Promise<unknown> }) {
+function ApprovalCard({
+  job,
+  kindTitle,
+  step,
+  onApprove,
+  onReject,
+}: {
+  job: JobDetail;
+  kindTitle: string;
+  step: JobStepInfo;
+  onApprove: () => Promise<unknown>;
+  onReject: (reason: string) => Promise<unknown>;
+}) {
   const waiting = step.status === 'awaiting_approval';
+  const [reason, setReason] = useState('');
   return (
     <section class="card approval" aria-labelledby={`approve-${step.index}`} data-testid="approval">
       <h2 id={`approve-${step.index}`}>
         {waiting ? 'Waiting for your approval' : 'Needs approval before it runs'}: step {step.index + 1}, “{step.title}”
       </h2>
       <p>
-        You approve running <strong>{step.title}</strong> of this <code>{job.kind}</code> job with exactly these parameters
+        You approve running <strong>{step.title}</strong> of this {kindTitle} job with exactly these parameters
         {step.idempotency === 'non-idempotent' && ' (this step changes things and is not retried automatically)'}:
       </p>
       <JsonView value={job.params} label="Parameters being approved" />
       <p class="small muted">
         The approval binds to the parameters hash <code>{step.paramsHash ?? '—'}</code>; if they change, it no longer applies.
       </p>
-      <ConfirmButton label={`Approve step ${step.index + 1}`} danger={false} confirmLabel="Yes, approve" question="Run this step with these parameters?" onConfirm={onApprove} />
+      <div class="actions">
+        <ConfirmButton label={`Approve step ${step.index + 1}`} danger={false} confirmLabel="Yes, approve" question="Run this step with these parameters?" onConfirm={onApprove} />
+        {waiting && (
+          <ConfirmButton
+            label={`Reject step ${step.index + 1}`}
+            confirmLabel="Yes, reject"
+            question={
+              <>
+                <label class="plain" for={`reject-${step.index}`}>
+                  The job fails, saying you rejected it. Why (optional):
+                </label>{' '}
+                <input id={`reject-${step.index}`} value={reason} maxLength={500} style={{ width: 'auto', margin: 0 }} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+              </>
+            }
+            onConfirm={() => onReject(reason.trim())}
+          />
+        )}
+      </div>
     </section>
   );
 }
@@ -199,7 +245,7 @@ function Steps({ job }: { job: JobDetail }) {
                   <span class="small muted">
                     {approval ? (
                       <>
-                        approved by {approval.approvedBy} <RelativeTime iso={approval.approvedAt} />
+                        approved by {actorLabel(approval.approvedBy)} <RelativeTime iso={approval.approvedAt} />
                       </>
                     ) : (
                       'needs approval'

@@ -11,8 +11,10 @@ import { useAsync } from '../components/use-async';
 import { ErrorBanner } from '../components/error-banner';
 import { ParamsForm, fieldErrorsFrom, initialValue, type FieldErrors, type JsonSchema } from '../components/params-form';
 import { navigate } from '../router';
+import { usePageTitle } from '../components/page-title';
 
 export function JobNewPage() {
+  usePageTitle('New job');
   const kinds = useAsync(async () => (await unwrap(client.api['job-kinds'].$get())).items, []);
   const [kind, setKind] = useState<string>('');
   const [params, setParams] = useState<Record<string, unknown>>({});
@@ -74,7 +76,7 @@ export function JobNewPage() {
             <select id="job-kind" value={selected.kind} onChange={(e) => choose((e.target as HTMLSelectElement).value)}>
               {list.map((k) => (
                 <option key={k.kind} value={k.kind}>
-                  {k.title} ({k.kind})
+                  {k.title}
                 </option>
               ))}
             </select>

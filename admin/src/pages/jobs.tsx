@@ -15,6 +15,8 @@ import { RelativeTime } from '../components/relative-time';
 import { elapsed } from '../components/format';
 import { JobNewPage } from './job-new';
 import { JobDetailPage } from './job-detail';
+import { useKindTitle } from '../components/lookups';
+import { noAgentReason, useAgents } from '../components/agent-availability';
 
 
 export function JobsPage({ path }: { path: string }) {
@@ -26,6 +28,8 @@ export function JobsPage({ path }: { path: string }) {
 
 function JobList() {
   const [status, setStatus] = useState<JobStatus | ''>('');
+  const kindTitle = useKindTitle();
+  const agents = useAgents();
   const jobs = usePaged<JobSummary>(
     (cursor) => unwrap(client.api.jobs.$get({ query: { limit: '25', ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) } })),
     [status],
@@ -64,8 +68,24 @@ function JobList() {
         }
         rowKey={(j) => j.id}
         columns={[
-          { header: 'Job', phone: 'primary', cell: (j) => <a href={`/jobs/${j.id}`}>{j.kind}</a> },
-          { header: 'Status', phone: 'inline', cell: (j) => <StatusBadge status={j.status} /> },
+          { header: 'Job', phone: 'primary', cell: (j) => <a href={`/jobs/${j.id}`}>{kindTitle(j.kind)}</a> },
+          {
+            header: 'Status',
+            phone: 'inline',
+            cell: (j) => {
+              const stuck = j.status === 'queued' && agents ? noAgentReason(agents, j.tags) : null;
+              return (
+                <>
+                  <StatusBadge status={j.status} />
+                  {stuck && (
+                    <div class="small notice-text" data-testid="no-agent" title={stuck}>
+                      waiting: no agent online that can run it
+                    </div>
+                  )}
+                </>
+              );
+            },
+          },
           { header: 'Tags', cell: (j) => (j.tags.length ? j.tags.join(', ') : <span class="muted">any agent</span>) },
           { header: 'Created', cell: (j) => <RelativeTime iso={j.createdAt} /> },
           { header: 'Duration', cell: (j) => elapsed(j.startedAt, j.finishedAt) },

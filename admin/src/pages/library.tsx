@@ -14,6 +14,9 @@ import { ShowTotalsView } from '../components/show-progress';
 import { RelativeTime } from '../components/relative-time';
 import { StatusBadge } from '../components/status-badge';
 import { Poster } from '../components/poster';
+import { useAsync } from '../components/use-async';
+import { useAccountName } from '../components/lookups';
+import { ContinueWatching } from '../components/watching';
 import { ShowDetailPage } from './show-detail';
 
 type Tab = 'shows' | 'movies';
@@ -44,9 +47,13 @@ function Library() {
     history.replaceState(null, '', t === 'movies' ? '/library?tab=movies' : '/library');
   };
 
+  const watching = useAsync(() => unwrap(client.api.watching.$get({ query: {} })), []);
+  const nameOf = useAccountName();
+
   return (
     <section>
       <h1>Library</h1>
+      {watching.data && <ContinueWatching data={watching.data} nameOf={nameOf} />}
       <div class="tabs" role="tablist" aria-label="Library">
         {(['shows', 'movies'] as const).map((t) => (
           <button key={t} type="button" role="tab" id={`tab-${t}`} aria-selected={tab === t} aria-controls={`panel-${t}`} onClick={() => choose(t)}>
@@ -93,14 +100,15 @@ function Shows({ query }: { query: string }) {
           ),
         },
         { header: 'Status', cell: (s) => (s.status ? <StatusBadge status={s.status.toLowerCase()} label={s.status} /> : '—') },
-        { header: 'Episodes', class: 'num', cell: (s) => s.totalEpisodes ?? '—' },
-        { header: 'Progress by account', phone: 'no-label', cell: (s) => <ShowTotalsView totals={s.totals} knownEpisodes={s.knownEpisodes} compact /> },
+        { header: 'Episodes', class: 'num', cell: (s) => s.totalEpisodes ?? <span class="muted" title="No TMDB match: the total is unknown">?</span> },
+        { header: 'Progress by account', phone: 'no-label', cell: (s) => <ShowTotalsView totals={s.totals} compact /> },
       ]}
     />
   );
 }
 
 function Movies({ query }: { query: string }) {
+  const nameOf = useAccountName();
   const movies = usePaged<MovieView>(
     (cursor) => unwrap(client.api.movies.$get({ query: { limit: '50', ...(query ? { query } : {}), ...(cursor ? { cursor } : {}) } })),
     [query],
@@ -138,7 +146,7 @@ function Movies({ query }: { query: string }) {
               <ul class="inline-list">
                 {m.watch.map((w) => (
                   <li key={w.accountId}>
-                    <span class="small">account {w.accountId}</span>{' '}
+                    <span class="small">{nameOf(w.accountId)}</span>{' '}
                     {w.watched ? (
                       <>
                         <StatusBadge status="watched" /> <RelativeTime iso={w.watchedAt} /> <span class="muted small">· {w.plays} plays</span>

@@ -1,29 +1,34 @@
 /**
  * @module
  * /mappings: how each Plex show or movie (per server) maps to the catalog. Filter to the unmapped
- * ones or those waiting on a conflict; point one at another TMDB id; turn syncing on or off; or
- * delete it (stop syncing that show). A change that settles a conflict reports how many waiting
- * events were re-processed.
+ * ones or those waiting on a conflict; point one at another TMDB id or at a show/movie already in
+ * the catalog (search); merge the item it maps to into another (a duplicate); turn syncing on or
+ * off; or delete it (stop syncing that show). A change that settles a conflict reports how many
+ * waiting events were re-processed.
  */
 import { useState } from 'preact/hooks';
 import type { PlexMapping } from '../../../worker/src/contracts';
 import { client, unwrap } from '../api';
 import { usePaged } from '../components/use-async';
 import { PagedTable } from '../components/data-table';
-import { ErrorBanner, StatusLine } from '../components/error-banner';
+import { ErrorBanner } from '../components/error-banner';
 import { StatusBadge } from '../components/status-badge';
 import { RelativeTime } from '../components/relative-time';
 import { ConfirmButton } from '../components/confirm-button';
 import { issueMap } from '../components/fields';
 import { formatPercent } from '../components/format';
-import { tmdbInput } from './conflicts';
+import { methodLabel, tmdbInput } from './conflicts';
+import { actorLabel } from '../components/lookups';
+import { toast } from '../components/toast';
+import { CatalogPicker, type CatalogItem } from '../components/catalog-picker';
+import { MergePanel } from '../components/merge-panel';
 
 type Filter = 'all' | 'unmapped' | 'conflicts';
 
 export function MappingsPage() {
   const [filter, setFilter] = useState<Filter>('all');
-  const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [merge, setMerge] = useState<{ kind?: 'show' | 'movie'; from: CatalogItem | null } | null>(null);
   const mappings = usePaged<PlexMapping>(
     (cursor) =>
       unwrap(
@@ -39,7 +44,7 @@ export function MappingsPage() {
     try {
       const r = await call();
       mappings.update((x) => x.id === m.id, r.mapping);
-      setStatus(`${m.plexTitle ?? m.plexGuid}: ${what}${r.reprocessed ? ` ${r.reprocessed} waiting events were re-processed.` : ''}`);
+      toast(`${m.plexTitle ?? m.plexGuid}: ${what}${r.reprocessed ? ` ${r.reprocessed} waiting event${r.reprocessed === 1 ? ' was' : 's were'} re-processed.` : ''}`);
     } catch (err) {
       setError(err);
       throw err;
@@ -50,10 +55,16 @@ export function MappingsPage() {
     <section>
       <div class="page-head">
         <h1>Mappings</h1>
-        <button type="button" class="secondary" onClick={() => void mappings.reload()}>
-          Refresh
-        </button>
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => setMerge({ from: null })}>
+            Merge duplicates…
+          </button>
+          <button type="button" class="secondary" onClick={() => void mappings.reload()}>
+            Refresh
+          </button>
+        </div>
       </div>
+      {merge && <MergePanel key={merge.from?.id ?? 'any'} {...(merge.kind ? { kind: merge.kind } : {})} from={merge.from} onClose={() => setMerge(null)} onDone={() => void mappings.reload()} />}
       <div class="filters" role="radiogroup" aria-label="Which mappings">
         {(['all', 'unmapped', 'conflicts'] as const).map((f) => (
           <label class="inline" key={f}>
@@ -62,7 +73,6 @@ export function MappingsPage() {
           </label>
         ))}
       </div>
-      <StatusLine message={status} />
       <ErrorBanner error={error} />
       <PagedTable
         state={mappings}
@@ -104,18 +114,38 @@ export function MappingsPage() {
                 <span class="muted">not mapped</span>
               ),
           },
-          { header: 'Match', cell: (m) => (m.method ? `${formatPercent(m.confidence)} · ${m.method}` : '—') },
-          { header: 'Decided', phone: 'hide', cell: (m) => (m.decidedAt ? <><RelativeTime iso={m.decidedAt} /> <span class="small muted">by {m.decidedBy}</span></> : <span class="muted">auto</span>) },
+          { header: 'Match', cell: (m) => (m.method ? `${formatPercent(m.confidence)} · ${methodLabel(m.method)}` : '—') },
+          {
+            header: 'Decided',
+            phone: 'hide',
+            cell: (m) =>
+              m.decidedAt ? (
+                <>
+                  <RelativeTime iso={m.decidedAt} /> <span class="small muted">by {actorLabel(m.decidedBy)}</span>
+                </>
+              ) : (
+                <span class="muted">not yet</span>
+              ),
+          },
           { header: 'Sync', cell: (m) => <StatusBadge status={m.syncEnabled ? 'online' : 'disabled'} label={m.syncEnabled ? 'on' : 'off'} /> },
-          { header: 'Actions', phone: 'no-label', cell: (m) => <MappingActions mapping={m} run={run} /> },
+          { header: 'Actions', phone: 'no-label', cell: (m) => <MappingActions mapping={m} run={run} onMerge={(from) => setMerge({ kind: m.kind, from })} /> },
         ]}
       />
     </section>
   );
 }
 
-function MappingActions({ mapping: m, run }: { mapping: PlexMapping; run: (m: PlexMapping, what: string, call: () => Promise<{ mapping: PlexMapping; reprocessed?: number }>) => Promise<void> }) {
+function MappingActions({
+  mapping: m,
+  run,
+  onMerge,
+}: {
+  mapping: PlexMapping;
+  run: (m: PlexMapping, what: string, call: () => Promise<{ mapping: PlexMapping; reprocessed?: number }>) => Promise<void>;
+  onMerge: (from: CatalogItem) => void;
+}) {
   const [editing, setEditing] = useState(false);
+  const [picking, setPicking] = useState(false);
   const [tmdb, setTmdb] = useState('');
   const [fieldError, setFieldError] = useState<string | null>(null);
   const id = `tmdb-${m.id}`;
@@ -154,8 +184,38 @@ function MappingActions({ mapping: m, run }: { mapping: PlexMapping; run: (m: Pl
       </form>
     );
   }
+  if (picking) {
+    return (
+      <div class="inline-form">
+        <CatalogPicker
+          kind={m.kind}
+          label={`Map ${m.plexTitle ?? 'it'} to`}
+          exclude={m.catalog?.id}
+          initialQuery={(m.plexTitle ?? '').slice(0, 4)}
+          actionLabel="Map to this"
+          onPick={(item) => {
+            const json = m.kind === 'show' ? { showId: item.id } : { movieId: item.id };
+            void run(m, `now mapped to ${item.title}.`, () => update(json))
+              .then(() => setPicking(false))
+              .catch(() => undefined);
+          }}
+        />
+        <button type="button" class="secondary small-btn" onClick={() => setPicking(false)}>
+          Cancel
+        </button>
+      </div>
+    );
+  }
   return (
     <div class="actions">
+      <button type="button" class="secondary small-btn" onClick={() => setPicking(true)}>
+        Map to existing…
+      </button>
+      {m.catalog && (
+        <button type="button" class="secondary small-btn" onClick={() => onMerge({ id: m.catalog!.id, title: m.catalog!.title, year: m.catalog!.year, tmdbId: m.catalog!.tmdbId })}>
+          Merge into…
+        </button>
+      )}
       <button type="button" class="secondary small-btn" onClick={() => { setTmdb(m.catalog?.tmdbId ? String(m.catalog.tmdbId) : ''); setEditing(true); }}>
         Change TMDB id
       </button>

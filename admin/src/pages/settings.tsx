@@ -9,10 +9,13 @@ import { useEffect, useState } from 'preact/hooks';
 import type { PlexConfig } from '../../../worker/src/contracts';
 import { client, unwrap } from '../api';
 import { useAsync } from '../components/use-async';
-import { ErrorBanner, StatusLine } from '../components/error-banner';
+import { ErrorBanner } from '../components/error-banner';
 import { CheckField, Field, describedBy, issueAt, issueMap } from '../components/fields';
 import { WebhookCard } from '../components/webhook-card';
 import { SessionsPanel } from '../components/sessions-panel';
+import { AccountsCard } from '../components/accounts-card';
+import { toast } from '../components/toast';
+import { THRESHOLD_MESSAGE, thresholdRatio } from '../components/threshold';
 
 interface Draft {
   enabled: boolean;
@@ -59,7 +62,6 @@ export function SettingsPage() {
   const [tmdbKey, setTmdbKey] = useState<SecretEdit>({ mode: 'keep' });
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
@@ -80,15 +82,20 @@ export function SettingsPage() {
 
   const save = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
     setIssues({});
     setError(null);
-    setStatus(null);
+    const ratio = thresholdRatio(draft.thresholdPercent);
+    if (ratio === null) {
+      // Checked here so the message can speak in percent; the server checks again.
+      setIssues({ watchedThreshold: THRESHOLD_MESSAGE });
+      return;
+    }
+    setBusy(true);
     const body: ConfigUpdate = {
       enabled: draft.enabled,
       autoAddShows: draft.autoAddShows,
       autoMarkWatched: draft.autoMarkWatched,
-      watchedThreshold: num(draft.thresholdPercent) / 100,
+      watchedThreshold: ratio,
       trackedAccountIds: draft.trackedAccountIds.split(/[,\s]+/).filter(Boolean),
       serverUuid: draft.serverUuid.trim() || null,
       rateLimitPerMinute: num(draft.rateLimitPerMinute),
@@ -104,9 +111,11 @@ export function SettingsPage() {
       // Drop typed secrets as soon as the server has them.
       setPlexToken({ mode: 'keep' });
       setTmdbKey({ mode: 'keep' });
-      setStatus('Settings saved.');
+      toast('Settings saved.');
     } catch (err) {
-      setIssues(issueMap(err));
+      const found = issueMap(err);
+      if (found.watchedThreshold) found.watchedThreshold = THRESHOLD_MESSAGE;
+      setIssues(found);
       setError(err);
     } finally {
       setBusy(false);
@@ -120,7 +129,6 @@ export function SettingsPage() {
       <WebhookCard config={c} onChange={(next) => config.setData(next)} />
       <form class="card form" onSubmit={save} noValidate aria-labelledby="plex-settings-title">
         <h2 id="plex-settings-title">Plex integration</h2>
-        <StatusLine message={status} />
         <ErrorBanner error={error} />
         <CheckField id="cfg-enabled" label="Enabled" checked={draft.enabled} onChange={(v) => set('enabled', v)} hint="When off, webhooks are answered but not processed." />
         <CheckField id="cfg-auto-add" label="Add new shows and movies automatically" checked={draft.autoAddShows} onChange={(v) => set('autoAddShows', v)} hint="On library.new, and when a watched item is not in the catalog yet." />
@@ -128,10 +136,7 @@ export function SettingsPage() {
         <Field id="cfg-threshold" label="Watched threshold (%)" error={thresholdError} hint="A stop at or past this share of the runtime counts as watched (Plex itself scrobbles at 90 %).">
           <input
             id="cfg-threshold"
-            type="number"
-            min={0}
-            max={100}
-            step="any"
+            inputMode="decimal"
             value={draft.thresholdPercent}
             aria-invalid={thresholdError ? 'true' : undefined}
             aria-describedby={describedBy('cfg-threshold', thresholdError, true)}
@@ -139,7 +144,14 @@ export function SettingsPage() {
           />
         </Field>
         <TextInput id="cfg-accounts" label="Tracked Plex account ids" value={draft.trackedAccountIds} onInput={(v) => set('trackedAccountIds', v)} error={issueAt(issues, 'trackedAccountIds')} hint="Comma separated Account.id numbers. Empty = every account on the server." />
-        <TextInput id="cfg-server" label="Plex server UUID" value={draft.serverUuid} onInput={(v) => set('serverUuid', v)} error={issueAt(issues, 'serverUuid')} hint="Only accept webhooks from this Server.uuid. Empty = any server." />
+        <TextInput
+          id="cfg-server"
+          label="Plex server UUID"
+          value={draft.serverUuid}
+          onInput={(v) => set('serverUuid', v)}
+          error={issueAt(issues, 'serverUuid')}
+          hint="Only accept webhooks from this Server.uuid. Empty = any server. New-item events (library.new), which Plex sends without a server, are still accepted."
+        />
 
         <h3>Secrets</h3>
         <SecretInput id="cfg-plex-token" label="Plex token" isSet={c.hasPlexToken} edit={plexToken} onEdit={setPlexToken} error={issueAt(issues, 'plexToken')} />
@@ -157,6 +169,7 @@ export function SettingsPage() {
           {busy ? 'Saving…' : 'Save settings'}
         </button>
       </form>
+      <AccountsCard />
       <SessionsPanel />
     </section>
   );

@@ -9,6 +9,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, client, unwrap } from '../api';
 import { refreshSession } from '../session';
 import { navigate } from '../router';
+import { nextPath } from '../deep-link';
+import { usePageTitle } from '../components/page-title';
 
 type PlexState = { step: 'idle' } | { step: 'waiting'; pinId: number; code: string; authUrl: string } | { step: 'error'; message: string };
 
@@ -27,16 +29,20 @@ export function SignInPage() {
       .catch(() => setPlexEnabled(false));
   }, []);
 
+  usePageTitle('Sign in');
+
+  // Read when signing in completes: this page may mount before the address bar says /sign-in?next=…
+  // (consuming a link keeps the query, dropping only the secret in the hash).
   const done = async () => {
     await refreshSession();
-    navigate('/', true);
+    navigate(nextPath(location.search), true);
   };
 
   useEffect(() => {
     const consumeLink = () => {
       const m = /^#link=([A-Za-z0-9_-]+)$/.exec(location.hash);
       if (!m?.[1]) return;
-      history.replaceState(null, '', '/sign-in'); // the secret must not linger in history
+      history.replaceState(null, '', location.pathname + location.search); // the secret must not linger in history
       setBusy(true);
       setError(null);
       unwrap(client.auth.link.$post({ json: { secret: m[1] } }))
@@ -90,7 +96,7 @@ export function SignInPage() {
   };
 
   return (
-    <main class="sign-in">
+    <main class="sign-in" id="main">
       <h1>plexops</h1>
       <p class="muted">Sign in to manage your Plex household.</p>
       {error && (

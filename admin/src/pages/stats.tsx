@@ -32,7 +32,7 @@ function Stats() {
   const [{ days, split }, setParams] = useState(readParams);
   const tz = browserTimeZone();
   const stats = useAsync(() => unwrap(client.api.stats.$get({ query: { days: String(days), tz } })), [days, tz]);
-  const accounts = useAsync(async () => (await unwrap(client.api.accounts.$get())).items, []);
+  const accounts = useAsync(async () => (await unwrap(client.api.stats.accounts.$get())).items, []);
   const update = (next: { days: 30 | 90; split: Split }) => {
     setParams(next);
     const q = new URLSearchParams();

@@ -43,6 +43,13 @@
  * Added within version 1: `logNextSeq`/`logNextOffset` are optional (absent from older workers:
  * treat as 0 — the whole-log behaviour) and `/release` is a new endpoint; an older worker
  * answers it 404, which the agent treats like a failed release (the lease then simply expires).
+ *
+ * Going offline (added within version 1, optional): a daemon that stops cleanly — after its last
+ * `/release` and log upload — sends `POST /offline`, and the admin shows it offline at once
+ * instead of after the presence window (2 × the wait + 10 s). Its next `/wait` makes it online
+ * again. Older agents never send it (they just go quiet and time out); an older worker answers it
+ * 404, which the agent ignores: the call is best effort and must never delay the exit by more
+ * than a few seconds.
  */
 import { z } from 'zod';
 import { JOB_STATUSES, STEP_STATUSES } from './job-status';
@@ -288,6 +295,19 @@ export const ReleaseRequest = z.strictObject({ leaseToken: LeaseToken, attempt: 
 export type ReleaseRequest = z.infer<typeof ReleaseRequest>;
 export const ReleaseResponse = z.object({ ok: z.literal(true), status: JobStatus, cancelRequested: z.boolean() });
 export type ReleaseResponse = z.infer<typeof ReleaseResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// POST /offline — "I am stopping": the admin shows the agent offline from now until its next
+// /wait. Idempotent; no lease needed (send it after releasing any job). Optional: see the module
+// comment.
+
+export const OfflineRequest = z.strictObject({
+  /** Why, for the admin's log line ("SIGTERM", "update"): free text, never parsed. */
+  reason: z.string().max(200).optional(),
+});
+export type OfflineRequest = z.infer<typeof OfflineRequest>;
+export const OfflineResponse = z.object({ ok: z.literal(true), offlineAt: Iso });
+export type OfflineResponse = z.infer<typeof OfflineResponse>;
 
 // ---------------------------------------------------------------------------------------------
 // POST /token/rotate — a new token; the old one keeps working until the new one is first used

@@ -19,3 +19,5 @@ export * from './overview';
 export * from './posters';
 export * from './stats';
 export * from './storable';
+export * from './accounts';
+export * from './issues';

@@ -125,6 +125,14 @@ export type JobStreamEnd = z.infer<typeof JobStreamEnd>;
 
 export const ApproveRequest = z.strictObject({ step: z.number().int().min(0).max(1000) });
 
+/** POST /api/jobs/:id/reject: the job fails at its approval gate, naming who rejected it. */
+export const RejectRequest = z.strictObject({
+  step: z.number().int().min(0).max(1000),
+  /** Shown on the job page after "rejected by <name>:". */
+  reason: z.string().trim().max(500, 'Reason must be at most 500 characters.').optional(),
+});
+export type RejectRequest = z.input<typeof RejectRequest>;
+
 export const AgentInfo = z.object({
   id: z.string(),
   name: z.string(),
@@ -132,7 +140,14 @@ export const AgentInfo = z.object({
   version: z.string(),
   tags: z.array(z.string()),
   online: z.boolean(),
+  /**
+   * never_connected: enrolled, but the daemon has not polled yet; offline: it stopped (and said
+   * so) or has not been heard from within the presence window; revoked: its token is refused.
+   */
+  state: z.enum(['online', 'offline', 'never_connected', 'revoked']),
   lastSeenAt: z.string().nullable(),
+  /** When the daemon last said it was stopping. */
+  offlineAt: z.string().nullable(),
   currentJobId: z.string().nullable(),
   createdAt: z.string(),
   revokedAt: z.string().nullable(),

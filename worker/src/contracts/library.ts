@@ -94,3 +94,49 @@ export type MarkWatchedRequest = z.input<typeof MarkWatchedRequest>;
 
 export const MarkWatchedResponse = z.object({ episodeId: z.string(), watch: AccountWatch });
 export type MarkWatchedResponse = z.infer<typeof MarkWatchedResponse>;
+
+export const SeasonParam = z.object({
+  id: z.string().min(1).max(64),
+  season: z.coerce.number().int().min(0).max(100_000),
+});
+
+/** POST /api/shows/:id/seasons/:season/watched: every episode of the season the catalog holds. */
+export const MarkSeasonResponse = z.object({ showId: z.string(), season: z.number().int(), episodes: z.number().int(), watched: z.boolean() });
+export type MarkSeasonResponse = z.infer<typeof MarkSeasonResponse>;
+
+const CatalogId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be a catalog id');
+
+/** POST /api/catalog/merge: fold a duplicate show/movie into the one kept. */
+export const MergeRequest = z.strictObject({
+  kind: z.enum(['show', 'movie']),
+  /** The duplicate: its plays, progress, ratings, watched dates, episodes and mappings move; it is deleted. */
+  fromId: CatalogId,
+  /** The item kept. */
+  intoId: CatalogId,
+});
+export type MergeRequest = z.input<typeof MergeRequest>;
+
+export const MergeResult = z.object({
+  kind: z.enum(['show', 'movie']),
+  fromId: z.string(),
+  intoId: z.string(),
+  fromTitle: z.string(),
+  /** True when this pair had been merged before: nothing moved now, `moved` is what moved then. */
+  alreadyMerged: z.boolean(),
+  moved: z.object({
+    /** Episodes the kept show did not have, moved over. */
+    episodes: z.number().int(),
+    /** Episodes both had (same season/episode), joined into the kept one. */
+    episodesJoined: z.number().int(),
+    plays: z.number().int(),
+    /** Plays that fell in one completion window with a play of the other item: one viewing, kept once (the earlier). */
+    playsFolded: z.number().int(),
+    watchStates: z.number().int(),
+    progress: z.number().int(),
+    ratings: z.number().int(),
+    mappings: z.number().int(),
+    /** Open conflicts whose candidates named the duplicate. */
+    conflicts: z.number().int(),
+  }),
+});
+export type MergeResult = z.infer<typeof MergeResult>;

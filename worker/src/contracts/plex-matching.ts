@@ -13,8 +13,8 @@ const boolParam = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'tr
 /** A TMDB id as a JSON number, or a string of digits (forms send strings). */
 export const TmdbIdInput = z.union([
   z.number().int().positive().max(99_999_999_999),
-  z.string().regex(/^\d{1,11}$/, 'must be a TMDB id (digits)').transform(Number),
-]).refine((n) => n > 0, 'must be a positive TMDB id');
+  z.string().regex(/^\d{1,11}$/, 'must be a number such as 1396').transform(Number),
+]).refine((n) => n > 0, 'must be more than 0');
 
 export const MatchIdParam = z.object({ id: ResourceId });
 

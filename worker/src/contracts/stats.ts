@@ -86,7 +86,6 @@ export const AccountDetail = AccountSummary.extend({
 });
 export type AccountDetail = z.infer<typeof AccountDetail>;
 
-export const AccountIdParam = z.object({ id: z.string().regex(/^\d{1,20}$/, 'must be a Plex account id (digits)') });
 export const AccountPlaysQuery = PageQuery;
 export const AccountPlaysPage = z.object({ items: z.array(RecentPlay), nextCursor: z.string().nullable() });
 export type AccountPlaysPage = z.infer<typeof AccountPlaysPage>;

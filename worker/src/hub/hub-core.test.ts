@@ -141,3 +141,29 @@ describe('HubCore auth cache', () => {
     expect(await hub.tokenStatus({ hash: 'ha', address: 'scanner' })).toEqual({ kind: 'known' });
   });
 });
+
+describe('HubCore presence and going offline', () => {
+  const agent = { agentId: 'agt_a', tokenHashes: ['h1'], tags: [] };
+
+  it('first contact is reported once; /offline drops presence and ends a parked poll', async () => {
+    let now = 1_000;
+    const hub = new HubCore(() => now);
+    await hub.learnAgent(agent);
+    const first = await hub.agentWait({ tokenHash: 'h1', timeoutMs: 0 });
+    expect(first).toMatchObject({ kind: 'claim', firstContact: true });
+    await hub.claimDone({ agentId: 'agt_a', gen: first.kind === 'claim' ? first.gen : 0, found: false });
+    expect(await hub.agentWait({ tokenHash: 'h1', timeoutMs: 0 })).toMatchObject({ kind: 'idle', firstContact: false });
+
+    const parked = hub.agentWait({ tokenHash: 'h1', timeoutMs: 30_000 });
+    expect((await hub.presence())[0]).toMatchObject({ agentId: 'agt_a', waiting: true });
+    now = 2_000;
+    await hub.agentOffline('agt_a');
+    expect(await parked).toMatchObject({ kind: 'idle' });
+    // The poll that ended because of /offline left no presence behind.
+    expect(await hub.presence()).toEqual([]);
+
+    // Its next poll is a new connection.
+    expect(await hub.agentWait({ tokenHash: 'h1', timeoutMs: 0 })).toMatchObject({ kind: 'idle', firstContact: true });
+    expect(await hub.presence()).toEqual([{ agentId: 'agt_a', lastSeenAt: 2_000, waiting: false }]);
+  });
+});

@@ -23,6 +23,7 @@
 
 import { AddressLimiter } from '../lib/address-limiter';
 
+/** `firstContact`: the hub had no presence for the agent (new, back after /offline, or after a hub restart). */
 export type AgentWaitResult =
   /** Not cached: check the token in Postgres (then `learnAgent`). */
   | { kind: 'unknown' }
@@ -30,8 +31,8 @@ export type AgentWaitResult =
   | { kind: 'refused' }
   /** This address spent its refusal budget: 429 without a query. */
   | { kind: 'limited'; retryAfterSeconds: number }
-  | { kind: 'claim'; agentId: string; tags: string[]; gen: number }
-  | { kind: 'idle'; agentId: string };
+  | { kind: 'claim'; agentId: string; tags: string[]; gen: number; firstContact?: boolean }
+  | { kind: 'idle'; agentId: string; firstContact?: boolean };
 
 /** Which jobs an agent asks for: any, or only read-only kinds (its ordinary slots are busy). */
 export type WaitScope = 'any' | 'read-only';
@@ -98,6 +99,8 @@ export interface HubApi {
   /** The admin dashboard's channel (see the module comment): wait for a change, or say there was one. */
   overviewWait(input: { sinceGen: number | null; timeoutMs: number }): Promise<{ gen: number; changed: boolean }>;
   pokeOverview(): Promise<void>;
+  /** The daemon said it is stopping: drop its presence now and end its parked long-poll. */
+  agentOffline(agentId: string): Promise<void>;
 }
 
 /** Channels idle this long, with nobody waiting, are forgotten. */
@@ -141,6 +144,8 @@ export class HubCore {
   private readonly usedCodes = new Map<string, number>();
   /** True once loadAuth ran: from then on, unknown means refused. */
   private exact = false;
+  /** Agents that said they stopped; cleared by their next /wait. */
+  private readonly offline = new Set<string>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -168,15 +173,19 @@ export class HubCore {
     const { agentId } = agent;
     const scope = input.scope ?? 'any';
     const previous = this.lastSeen.get(agentId);
+    const firstContact = previous === undefined;
+    this.offline.delete(agentId); // a new long-poll: it is back
     this.lastSeen.set(agentId, this.now());
     if (previous === undefined || this.now() - previous > AGENT_RETURN_GAP_MS) this.bump(OVERVIEW);
-    if (this.isDirty(agentId, scope)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen };
+    if (this.isDirty(agentId, scope)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen, firstContact };
     if (input.timeoutMs > 0) await this.park(this.agentWaiters, agentId, input.timeoutMs);
+    // Said it stopped while this poll was parked: the poll is over and proves nothing about presence.
+    if (this.offline.has(agentId)) return { kind: 'idle', agentId, firstContact };
     this.lastSeen.set(agentId, this.now());
     // Revoked while parked: refuse (exact) or make the worker re-check (it will answer 401).
     if (!this.agentsById.has(agentId)) return this.exact ? { kind: 'refused' } : { kind: 'unknown' };
-    if (this.isDirty(agentId, scope)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen };
-    return { kind: 'idle', agentId };
+    if (this.isDirty(agentId, scope)) return { kind: 'claim', agentId, tags: agent.tags, gen: this.workGen, firstContact };
+    return { kind: 'idle', agentId, firstContact };
   }
 
   async learnAgent(agent: HubAgent): Promise<void> {
@@ -230,6 +239,7 @@ export class HubCore {
     for (const [h, id] of this.unverified) if (id === agentId) this.unverified.delete(h);
     this.agentsById.delete(agentId);
     this.cleanAt.delete(agentId);
+    this.offline.delete(agentId);
     this.wakeAll(this.agentWaiters, agentId);
     this.bump(OVERVIEW);
   }
@@ -269,6 +279,13 @@ export class HubCore {
   }
 
   async watchLease(_expiresAtMs: number): Promise<void> {}
+
+  async agentOffline(agentId: string): Promise<void> {
+    this.offline.add(agentId);
+    this.lastSeen.delete(agentId);
+    this.wakeAll(this.agentWaiters, agentId);
+    this.bump(OVERVIEW);
+  }
 
   async presence(): Promise<AgentPresence[]> {
     return [...this.lastSeen].map(([agentId, lastSeenAt]) => ({

@@ -112,6 +112,9 @@ export class HubDO extends DurableObject<Bindings> implements HubApi {
   pokeOverview(): Promise<void> {
     return this.core.pokeOverview();
   }
+  agentOffline(agentId: string): Promise<void> {
+    return this.core.agentOffline(agentId);
+  }
 
   async watchLease(expiresAtMs: number): Promise<void> {
     const at = expiresAtMs + this.graceMs();

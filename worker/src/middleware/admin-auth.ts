@@ -35,6 +35,15 @@ export function assertSameOrigin(c: Context<AppEnv>): void {
   throw new AppError('FORBIDDEN', 'Cross-origin request refused: the Origin header is missing.');
 }
 
+/**
+ * Who did it, as a person reads it: the admin token's name, the Plex account's name, the name a
+ * sign-in link was made for ("Local admin" by default). Stored in createdBy/approvedBy/decidedBy
+ * so history says "approved by Alice", never an id such as "link:local".
+ */
+export function actorOf(c: Context<AppEnv>): string {
+  return c.var.principal?.name ?? 'unknown';
+}
+
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const authz = c.req.header('authorization');
   if (authz !== undefined) {

@@ -1,17 +1,14 @@
 /**
  * @module
  * zod validation for Hono routes that keeps `hc` type inference and maps every failure to
- * 400 BAD_REQUEST with field-level issues (malformed JSON included).
+ * 400 BAD_REQUEST with field-level issues in plain words ("Host is required.", see
+ * contracts/issues.ts), malformed JSON included.
  */
 import { validator, type InferInput } from 'hono/validator';
 import type { Env, MiddlewareHandler, ValidationTargets } from 'hono';
 import type { z } from 'zod';
 import { AppError } from '../errors';
-import type { FieldIssue } from '../contracts';
-
-export function issuesOf(error: z.ZodError): FieldIssue[] {
-  return error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
-}
+import { fieldIssuesOf, humanError, summaryOf } from '../contracts/issues';
 
 /**
  * What a client may send for a target: the schema's *input* type (defaults optional,
@@ -28,11 +25,10 @@ export function validate<T extends z.ZodType, Target extends keyof ValidationTar
   schema: T,
 ): MiddlewareHandler<E, P, ValidatedInput<T, Target>> {
   const mw = validator(target, async (value): Promise<z.output<T>> => {
-    const result = await schema.safeParseAsync(value);
+    const result = await schema.safeParseAsync(value, { error: humanError });
     if (!result.success) {
-      const issues = issuesOf(result.error);
-      const first = issues[0];
-      throw new AppError('BAD_REQUEST', first ? `Invalid ${target}: ${first.path}: ${first.message}` : `Invalid ${target}`, { issues });
+      const issues = fieldIssuesOf(result.error);
+      throw new AppError('BAD_REQUEST', summaryOf(issues), { issues });
     }
     return result.data;
   });

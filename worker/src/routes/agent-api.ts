@@ -14,6 +14,8 @@ import {
   JobIdParam,
   LogsRequest,
   MAX_LOG_REQUEST_BYTES,
+  OfflineRequest,
+  type OfflineResponse,
   ReleaseRequest,
   StepFinishRequest,
   StepParam,
@@ -28,6 +30,7 @@ import { agentTokenHash, requireAgent, requireProtocol, type AgentEnv } from '..
 import { getHub } from '../hub/hub-client';
 import { enrollAgent, invalidEnrollmentCode, usedEnrollmentCode } from '../services/agents/enrollment';
 import { rotateAgentToken } from '../services/agents/tokens';
+import { markAgentOffline } from '../services/agents/lifecycle';
 import { waitForJob } from '../services/agents/wait-for-job';
 import { storedSecretResolver } from '../services/jobs/claim-secrets';
 import { heartbeatAndWait } from '../services/jobs/heartbeat';
@@ -83,6 +86,15 @@ export const agentApiRoutes = new Hono<AgentEnv>()
   .use('/jobs/*', limit(1024 * 1024))
   .use('/jobs/*', requireAgent)
   .use('/token/*', requireAgent)
+  .use('/offline', limit(4 * 1024))
+  .use('/offline', requireAgent)
+  .post('/offline', validate('json', OfflineRequest), async (c) => {
+    const res = await markAgentOffline(c.var.db(), c.var.agent.id);
+    await getHub(c.env).agentOffline(c.var.agent.id);
+    c.var.logger.info('agent going offline', { agentId: c.var.agent.id, reason: c.req.valid('json').reason ?? null });
+    const body: OfflineResponse = { ok: true, offlineAt: res.offlineAt };
+    return c.json(body, 200);
+  })
   .post('/jobs/:id/heartbeat', validate('param', JobIdParam), validate('json', HeartbeatRequest), async (c) => {
     const cfg = requireConfig(c);
     const body = c.req.valid('json');

@@ -51,12 +51,11 @@ export const authRoutes = new Hono<AppEnv>()
     return c.json({ signedIn: true as const, name: principal.name }, 200);
   })
   .post('/link', validate('json', z.object({ secret: z.string().min(1).max(100) })), async (c) => {
-    if (!(await consumeSignInLink(c.var.db(), c.req.valid('json').secret))) {
-      throw new AppError('UNAUTHORIZED', 'This sign-in link was already used or has expired. Run "npm run admin:token -- --link" for a new one.');
-    }
-    const s = await createSession(c.var.db(), { principalId: 'link:local', principalName: 'admin', via: 'sign-in-link', userAgent: c.req.header('user-agent') });
+    const link = await consumeSignInLink(c.var.db(), c.req.valid('json').secret);
+    if (!link) throw new AppError('UNAUTHORIZED', 'This sign-in link was already used or has expired. Run "npm run admin:token -- --link" for a new one.');
+    const s = await createSession(c.var.db(), { principalId: 'link:local', principalName: link.name, via: 'sign-in-link', userAgent: c.req.header('user-agent') });
     writeSessionCookie(c, s.secret, s.expiresAt);
-    return c.json({ signedIn: true as const, name: 'admin' }, 200);
+    return c.json({ signedIn: true as const, name: link.name }, 200);
   })
   .post('/plex/start', async (c) => {
     const { client, clientIdentifier } = await plexClient(c);

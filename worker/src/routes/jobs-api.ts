@@ -6,18 +6,19 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { AppEnv } from '../env';
-import { ApproveRequest, CreateJobRequest, EnrollmentRequest, IdParam, JobsQuery, LogsQuery, MAX_LOG_SEQ, describeJobKinds } from '../contracts';
+import { ApproveRequest, CreateJobRequest, EnrollmentRequest, IdParam, JobsQuery, LogsQuery, MAX_LOG_SEQ, RejectRequest, describeJobKinds } from '../contracts';
 import { AppError } from '../errors';
 import { validate } from '../middleware/validate';
+import { actorOf } from '../middleware/admin-auth';
 import { requireConfig } from '../middleware/request-context';
 import { getHub } from '../hub/hub-client';
 import { createJob } from '../services/jobs/create-job';
 import { getJob, listJobs, readLogs } from '../services/jobs/query-jobs';
-import { approveStep, cancelJob, retryJob } from '../services/jobs/admin-actions';
+import { approveStep, cancelJob, rejectStep, retryJob } from '../services/jobs/admin-actions';
 import { streamJobLogs } from '../services/jobs/log-stream';
 import { createEnrollment } from '../services/agents/enrollment';
 import { listAgents, onlineWindowMs } from '../services/agents/list-agents';
-import { revokeAgent } from '../services/agents/tokens';
+import { removeAgent, revokeAgent } from '../services/agents/lifecycle';
 
 /**
  * Where a reconnecting EventSource resumes: its Last-Event-ID (the last chunk seq it got), else
@@ -37,7 +38,7 @@ export const jobsApiRoutes = new Hono<AppEnv>()
   .get('/job-kinds', (c) => c.json({ items: describeJobKinds() }, 200))
   .post('/jobs', validate('json', CreateJobRequest), async (c) => {
     const body = c.req.valid('json');
-    const { id } = await createJob(c.var.db(), { kind: body.kind, params: body.params, tags: body.tags, createdBy: c.var.principal!.id });
+    const { id } = await createJob(c.var.db(), { kind: body.kind, params: body.params, tags: body.tags, createdBy: actorOf(c) });
     await getHub(c.env).pokeWork();
     return c.json(await getJob(c.var.db(), id), 201);
   })
@@ -57,11 +58,18 @@ export const jobsApiRoutes = new Hono<AppEnv>()
   })
   .post('/jobs/:id/approve', validate('param', IdParam), validate('json', ApproveRequest), async (c) => {
     const { id } = c.req.valid('param');
-    const res = await approveStep(c.var.db(), { jobId: id, step: c.req.valid('json').step, approvedBy: c.var.principal!.id });
+    const res = await approveStep(c.var.db(), { jobId: id, step: c.req.valid('json').step, approvedBy: actorOf(c) });
     const hub = getHub(c.env);
     if (res.pokeWork) await hub.pokeWork();
     await hub.pokeJob(id);
     return c.json({ status: res.status, approval: res.approval }, 200);
+  })
+  .post('/jobs/:id/reject', validate('param', IdParam), validate('json', RejectRequest), async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const res = await rejectStep(c.var.db(), { jobId: id, step: body.step, reason: body.reason, rejectedBy: actorOf(c) });
+    await getHub(c.env).pokeJob(id);
+    return c.json({ status: res.status }, 200);
   })
   .post('/jobs/:id/cancel', validate('param', IdParam), async (c) => {
     const { id } = c.req.valid('param');
@@ -86,14 +94,23 @@ export const jobsApiRoutes = new Hono<AppEnv>()
   .post('/agents/enrollments', validate('json', EnrollmentRequest), async (c) => {
     const cfg = requireConfig(c);
     const serverUrl = cfg.PUBLIC_URL ? new URL(cfg.PUBLIC_URL).origin : new URL(c.req.url).origin;
-    const { codeHash, ...enrollment } = await createEnrollment(c.var.db(), { createdBy: c.var.principal!.id, serverUrl, agentCommand: cfg.AGENT_COMMAND, tags: c.req.valid('json').tags });
+    const { codeHash, ...enrollment } = await createEnrollment(c.var.db(), { createdBy: actorOf(c), serverUrl, agentCommand: cfg.AGENT_COMMAND, tags: c.req.valid('json').tags });
     // The hub refuses unknown codes without a query: it must know this one.
     await getHub(c.env).learnEnrollment({ hash: codeHash, expiresAt: Date.parse(enrollment.expiresAt) });
     return c.json(enrollment, 201);
   })
   .delete('/agents/:id', validate('param', IdParam), async (c) => {
     const { id } = c.req.valid('param');
-    await revokeAgent(c.var.db(), id);
-    await getHub(c.env).forgetAgent(id);
-    return c.json({ id, revoked: true }, 200);
+    const settled = await revokeAgent(c.var.db(), id);
+    const hub = getHub(c.env);
+    await hub.forgetAgent(id);
+    // Its job is someone else's now (or needs a person): wake waiting agents and every watcher.
+    if (settled.requeued.length) await hub.pokeWork();
+    for (const jobId of [...settled.requeued, ...settled.needsAttention, ...settled.cancelled]) await hub.pokeJob(jobId);
+    return c.json({ id, revoked: true, requeued: settled.requeued, needsAttention: settled.needsAttention, cancelled: settled.cancelled }, 200);
+  })
+  .post('/agents/:id/remove', validate('param', IdParam), async (c) => {
+    const { id } = c.req.valid('param');
+    await removeAgent(c.var.db(), id);
+    return c.json({ id, removed: true }, 200);
   });

@@ -8,6 +8,7 @@ import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { validate } from '../middleware/validate';
+import { actorOf } from '../middleware/admin-auth';
 import { ConflictListQuery, MappingListQuery, MappingUpdate, MatchIdParam, ResolveConflictRequest } from '../contracts/plex-matching';
 import type { MappingResponse, ResolveConflictResponse } from '../contracts/plex-matching';
 import { getConflict, getMapping, listConflicts, listMappings } from '../services/matching/views';
@@ -16,9 +17,7 @@ import { createProcessDeps } from '../services/webhooks/deps';
 import { reprocessEventsWaitingOn } from '../services/webhooks/reprocess';
 import { pokeOverview } from '../services/overview/notify';
 
-function decidedBy(c: Context<AppEnv>): string {
-  return c.var.principal?.id ?? 'unknown';
-}
+const decidedBy = (c: Context<AppEnv>): string => actorOf(c);
 
 async function mappingOr404(c: Context<AppEnv>, id: string) {
   const m = await getMapping(c.var.db(), id);

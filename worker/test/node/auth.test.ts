@@ -132,10 +132,20 @@ describe('one-time sign-in links', () => {
     const secret = new URL(url).hash.replace('#link=', '');
     const c = client();
     expect((await c.request('/auth/link', { json: { secret } })).status).toBe(200);
-    expect((await c.request('/api/me')).status).toBe(200);
+    const me = await c.request('/api/me');
+    expect(me.status).toBe(200);
+    // Shown as a person, never as its id "link:local".
+    expect((await readJson(me)).principal).toMatchObject({ name: 'Local admin', via: 'sign-in-link' });
     const again = await client().request('/auth/link', { json: { secret } });
     expect(again.status).toBe(401);
     expect((await readJson(again)).error.message).toMatch(/already used or has expired/);
+  });
+
+  it('a link made for someone signs them in under that name', async () => {
+    const { url } = await createSignInLink(db.db, TEST_ORIGIN, new Date(), 'Dana');
+    const c = client();
+    expect((await c.request('/auth/link', { json: { secret: new URL(url).hash.replace('#link=', '') } })).status).toBe(200);
+    expect((await readJson(await c.request('/api/me'))).principal).toMatchObject({ name: 'Dana' });
   });
 
   it('expired links fail', async () => {

@@ -15,6 +15,7 @@
  */
 import { z } from 'zod';
 import { REDACTED } from '../secrets';
+import { fieldIssuesOf, humanError } from '../issues';
 import { agentSelftest } from './agent-selftest';
 import { approvalSelftest } from './approval-selftest';
 import { canonicalJson } from './canonical-json';
@@ -86,13 +87,10 @@ export function parseJobParams(
   params: unknown,
 ): { ok: true; params: unknown } | { ok: false; issues: { path: string; message: string }[] } {
   const def = getJobKind(kind);
-  if (!def) return { ok: false, issues: [{ path: 'kind', message: `unknown job kind "${kind}"` }] };
-  const r = def.params.safeParse(params ?? {});
+  if (!def) return { ok: false, issues: [{ path: 'kind', message: `There is no job kind "${kind.slice(0, 100)}".` }] };
+  const r = def.params.safeParse(params ?? {}, { error: humanError });
   if (r.success) return { ok: true, params: r.data };
-  return {
-    ok: false,
-    issues: r.error.issues.map((i) => ({ path: ['params', ...i.path.map(String)].join('.'), message: i.message })),
-  };
+  return { ok: false, issues: fieldIssuesOf(r.error, ['params']) };
 }
 
 /**

@@ -5,7 +5,7 @@ describe('job kinds registry', () => {
   it('finds kinds and rejects unknown ones', () => {
     expect(getJobKind('connectivity-check')?.steps.map((s) => s.id)).toEqual(['ssh', 'kube', 'nomad']);
     expect(getJobKind('rm-rf')).toBeUndefined();
-    expect(parseJobParams('rm-rf', {})).toEqual({ ok: false, issues: [{ path: 'kind', message: 'unknown job kind "rm-rf"' }] });
+    expect(parseJobParams('rm-rf', {})).toEqual({ ok: false, issues: [{ path: 'kind', message: 'There is no job kind "rm-rf".' }] });
   });
 
   it('requires at least one connectivity target', () => {

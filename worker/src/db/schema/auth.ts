@@ -41,6 +41,8 @@ export const signInLinks = pgTable('sign_in_links', {
   createdAt: createdAt(),
   expiresAt: tsz('expires_at').notNull(),
   usedAt: tsz('used_at'),
+  /** Who the session it opens is shown as ("Local admin" when null). */
+  name: text('name'),
 });
 
 /** A Plex PIN sign-in in progress, bound to the browser that started it by a nonce cookie. */

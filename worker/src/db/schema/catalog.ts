@@ -27,7 +27,8 @@ export const shows = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index('shows_title_trgm_idx').using('gin', sql`lower(${t.title}) gin_trgm_ops`),
+    // plexops_fold = lower(unaccent(title)), immutable (migration fold_titles): "Shogun" finds "Shōgun".
+    index('shows_title_trgm_idx').using('gin', sql`plexops_fold(${t.title}) gin_trgm_ops`),
     index('shows_tvdb_idx').on(t.tvdbId),
     index('shows_imdb_idx').on(t.imdbId),
   ],
@@ -67,7 +68,7 @@ export const movies = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index('movies_title_trgm_idx').using('gin', sql`lower(${t.title}) gin_trgm_ops`),
+    index('movies_title_trgm_idx').using('gin', sql`plexops_fold(${t.title}) gin_trgm_ops`),
     index('movies_imdb_idx').on(t.imdbId),
   ],
 );
@@ -134,6 +135,26 @@ export const matchConflicts = pgTable(
     uniqueIndex('match_conflicts_open_uq').on(t.mappingId).where(sql`status = 'open'`),
     index('match_conflicts_status_idx').on(t.status, t.createdAt),
   ],
+);
+
+/**
+ * One row per merge of a duplicate show/movie into the one kept (the duplicate row is deleted).
+ * It makes a repeated merge answer the same instead of 404, and says who merged what and what moved.
+ */
+export const catalogMerges = pgTable(
+  'catalog_merges',
+  {
+    /** The duplicate's id: a catalog id is merged away at most once. */
+    fromId: text('from_id').primaryKey(),
+    intoId: text('into_id').notNull(),
+    kind: text('kind', { enum: ['show', 'movie'] }).notNull(),
+    fromTitle: text('from_title').notNull(),
+    /** What moved (counts), as the merge reported it. */
+    summary: jsonb('summary').$type<Record<string, number>>().notNull(),
+    mergedBy: text('merged_by').notNull(),
+    mergedAt: tsz('merged_at').notNull().defaultNow(),
+  },
+  (t) => [index('catalog_merges_into_idx').on(t.intoId)],
 );
 
 export const tmdbCache = pgTable('tmdb_cache', {

@@ -24,6 +24,8 @@ export const agents = pgTable('agents', {
   lastSeenAt: tsz('last_seen_at'),
   revokedAt: tsz('revoked_at'),
   currentJobId: text('current_job_id'),
+  /** When the daemon last said it was stopping (POST /agent/v1/offline); activity after it means online again. */
+  offlineAt: tsz('offline_at'),
 });
 
 export const agentEnrollments = pgTable('agent_enrollments', {

@@ -28,8 +28,12 @@ const watchedItem = () => ({
 /** Plex accounts seen on webhooks (id → last known title), for display only; ids are the identity. */
 export const trackerAccounts = pgTable('tracker_accounts', {
   accountId: text('account_id').primaryKey(),
+  /** Plex's Account.title as last sent. */
   title: text('title'),
-  lastSeenAt: tsz('last_seen_at').notNull().defaultNow(),
+  /** A name a person chose in Settings; wins over `title` everywhere it is shown. */
+  displayName: text('display_name'),
+  /** When a webhook last named the account; null for an account only named in Settings so far. */
+  lastSeenAt: tsz('last_seen_at').defaultNow(),
 });
 
 export const watchState = pgTable(

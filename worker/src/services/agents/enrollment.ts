@@ -85,7 +85,8 @@ export async function enrollAgent(db: DbOrTx, input: Required<Pick<EnrollRequest
       .where(and(eq(agentEnrollments.id, row.id), isNull(agentEnrollments.usedAt), gt(agentEnrollments.expiresAt, sql`now()`)))
       .returning({ id: agentEnrollments.id });
     if (!used.length) throw usedEnrollmentCode();
-    await tx.insert(agents).values({ id: agentId, name: input.name, hostname: input.hostname, tags, version: input.version, tokenHash, lastSeenAt: sql`now()` });
+    // Not "seen" yet: enrolling is the CLI trading a code; the daemon has not connected.
+    await tx.insert(agents).values({ id: agentId, name: input.name, hostname: input.hostname, tags, version: input.version, tokenHash });
   });
   return { agentId, token, tokenHash, tags };
 }

@@ -1,10 +1,10 @@
 /**
  * @module
- * Agent token checks, rotation and revocation. After a rotation the previous token keeps
+ * Agent token checks and rotation (revocation is in lifecycle.ts). After a rotation the previous token keeps
  * working until the new one is first used, so an agent that crashed before saving the new
  * token is not locked out; the first use of the new token retires the old one.
  */
-import { and, eq, isNull, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, or } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { agents } from '../../db/schema';
 import { AppError } from '../../errors';
@@ -47,13 +47,4 @@ export async function rotateAgentToken(db: DbOrTx, agentId: string, usedHash: st
     .returning({ id: agents.id });
   if (!rows.length) throw new AppError('UNAUTHORIZED', 'This agent was revoked. Enroll it again.');
   return { token, tokenHash: hash };
-}
-
-export async function revokeAgent(db: DbOrTx, agentId: string): Promise<void> {
-  const rows = await db
-    .update(agents)
-    .set({ revokedAt: sql`coalesce(${agents.revokedAt}, now())`, currentJobId: null })
-    .where(eq(agents.id, agentId))
-    .returning({ id: agents.id });
-  if (!rows.length) throw new AppError('NOT_FOUND', 'No such agent.');
 }

@@ -5,7 +5,9 @@
  * the token yet; an idle agent's long-polls cost the database nothing, and neither does a token
  * the hub knows to be unknown (its cache is exact once loaded: hub-core.ts).
  */
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
+import { agents } from '../../db/schema';
 import { readOnlyJobKinds, type ClaimedJob } from '../../contracts';
 import type { HubApi, WaitScope } from '../../hub/hub-core';
 import { AppError, tooManyRefusals } from '../../errors';
@@ -49,6 +51,9 @@ export async function waitForJob(getDb: () => Db, hub: HubApi, opts: WaitOptions
       await hub.learnAgent({ agentId: agent.id, tokenHashes: [opts.tokenHash], tags: agent.tags });
       continue;
     }
+    // A connection (first since enrolling, since going offline, or since a hub restart) is worth one
+    // SQL write: "never connected" must end, and "online" must not depend on the hub's memory alone.
+    if (r.firstContact) await getDb().update(agents).set({ lastSeenAt: sql`now()` }).where(eq(agents.id, r.agentId));
     if (r.kind === 'idle' || opts.aborted?.()) return null;
     const job = await claimJob(getDb(), { id: r.agentId, tags: r.tags }, opts.leaseTtlMs, scope === 'read-only' ? readOnlyJobKinds() : undefined, opts.storedSecret);
     await hub.claimDone({ agentId: r.agentId, gen: r.gen, found: job !== null, scope });

@@ -1,7 +1,7 @@
 /**
  * @module
- * Admin verbs on a job: approve a step, cancel, retry. Each returns what the hub must be told
- * (`work`: agents may have something to claim; the job channel is always poked).
+ * Admin verbs on a job: approve or reject a step, cancel, retry. Each returns what the hub must be
+ * told (`work`: agents may have something to claim; the job channel is always poked).
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
@@ -52,6 +52,34 @@ export async function approveStep(db: DbOrTx, input: { jobId: string; step: numb
       pokeWork,
       approval: { stepIndex: approval.stepIndex, paramsHash, approvedBy: approval.approvedBy, approvedAt: approval.approvedAt.toISOString() },
     };
+  });
+}
+
+/**
+ * Rejects the step a job is waiting at: the job fails, saying who rejected it (and why, if they
+ * said). Only a job stopped at that very gate can be rejected; an approved step cannot be.
+ */
+export async function rejectStep(db: DbOrTx, input: { jobId: string; step: number; rejectedBy: string; reason?: string | undefined }): Promise<ActionResult> {
+  return db.transaction(async (tx) => {
+    const job = await lockJob(tx, input.jobId);
+    const [step] = await tx.select().from(jobSteps).where(and(eq(jobSteps.jobId, job.id), eq(jobSteps.index, input.step)));
+    if (!step) throw new AppError('BAD_REQUEST', `Job ${job.id} has no step ${input.step}.`, { issues: [{ path: 'step', message: 'There is no such step.' }] });
+    if (job.status !== 'awaiting_approval' || job.currentStep !== input.step) {
+      throw new AppError('CONFLICT', isTerminalJobStatus(job.status) ? `The job is already ${job.status.replace(/_/g, ' ')}.` : `The job is not waiting for an approval of step ${input.step + 1}.`);
+    }
+    const reason = input.reason?.trim();
+    const error = {
+      code: 'REJECTED',
+      message: `“${step.title}” was rejected by ${input.rejectedBy}${reason ? `: ${reason}` : '.'}`,
+      rejectedBy: input.rejectedBy,
+    };
+    await tx.update(jobSteps).set({ status: 'failed', finishedAt: sql`now()`, error }).where(and(eq(jobSteps.jobId, job.id), eq(jobSteps.index, input.step)));
+    await tx
+      .update(jobSteps)
+      .set({ status: 'cancelled' })
+      .where(and(eq(jobSteps.jobId, job.id), inArray(jobSteps.status, ['pending', 'awaiting_approval'])));
+    await tx.update(jobs).set({ status: 'failed', error, finishedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(jobs.id, job.id));
+    return { status: 'failed', pokeWork: false };
   });
 }
 

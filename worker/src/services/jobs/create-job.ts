@@ -2,15 +2,13 @@
 import type { DbOrTx } from '../../db/client';
 import { jobs, jobSteps } from '../../db/schema';
 import { getJobKind, parseJobParams } from '../../contracts';
+import { summaryOf } from '../../contracts/issues';
 import { AppError } from '../../errors';
 import { newId } from '../../lib/crypto';
 
 export async function createJob(db: DbOrTx, input: { kind: string; params: unknown; tags: string[]; createdBy: string }): Promise<{ id: string }> {
   const parsed = parseJobParams(input.kind, input.params);
-  if (!parsed.ok) {
-    const first = parsed.issues[0];
-    throw new AppError('BAD_REQUEST', first ? `Invalid job: ${first.path}: ${first.message}` : 'Invalid job.', { issues: parsed.issues.slice(0, 20) });
-  }
+  if (!parsed.ok) throw new AppError('BAD_REQUEST', summaryOf(parsed.issues, 'The job is not valid.'), { issues: parsed.issues.slice(0, 20) });
   const def = getJobKind(input.kind)!;
   const id = newId('job');
   await db.transaction(async (tx) => {

@@ -2,7 +2,8 @@
  * @module
  * Catalog writes and lookups the matcher needs: upsert a show/movie (by TMDB id when known, else by
  * TVDB/IMDb id, else a new row), make sure an episode row exists, and find title candidates with
- * pg_trgm (`lower(title) % q` uses the GIN trigram index). Upserts are safe under concurrency: the
+ * pg_trgm over diacritics-folded titles (`plexops_fold(title) % q` uses the GIN trigram index, so
+ * "Shogun" finds "Shōgun"). Upserts are safe under concurrency: the
  * unique TMDB id and (show, season, episode) constraints decide, never a read-then-write.
  */
 import { and, eq, sql } from 'drizzle-orm';
@@ -44,6 +45,8 @@ export interface TitleCandidate {
   originalTitle: string | null;
   year: number | null;
   tmdbId: number | null;
+  tvdbId: number | null;
+  imdbId: string | null;
 }
 
 /** Prefer the newly known value (fresh TMDB facts), keep the stored one when the new one is null. */
@@ -188,27 +191,37 @@ export async function findEpisodeByIds(
  */
 export const CANDIDATE_MIN_SIMILARITY = 0.45;
 
-type CandidateRow = { id: string; title: string; original_title: string | null; year: number | null; tmdb_id: string | number | null } & Record<string, unknown>;
+type CandidateRow = {
+  id: string;
+  title: string;
+  original_title: string | null;
+  year: number | null;
+  tmdb_id: string | number | null;
+  tvdb_id: string | number | null;
+  imdb_id: string | null;
+} & Record<string, unknown>;
+
+const numOrNull = (v: string | number | null) => (v === null ? null : Number(v));
 
 function toCandidate(r: CandidateRow): TitleCandidate {
-  return { id: r.id, title: r.title, originalTitle: r.original_title ?? null, year: r.year, tmdbId: r.tmdb_id === null ? null : Number(r.tmdb_id) };
+  return { id: r.id, title: r.title, originalTitle: r.original_title ?? null, year: r.year, tmdbId: numOrNull(r.tmdb_id), tvdbId: numOrNull(r.tvdb_id), imdbId: r.imdb_id ?? null };
 }
 
-/** Up to `limit` shows whose title is trigram-similar to `title` (GIN index), best first. */
+/** Up to `limit` shows whose folded title is trigram-similar to `title` (GIN index), best first. */
 export async function showTitleCandidates(db: DbOrTx, title: string, limit = 10): Promise<TitleCandidate[]> {
-  const q = title.toLowerCase().slice(0, 200);
+  const q = title.slice(0, 200);
   if (!q.trim()) return [];
   const res = await db.execute<CandidateRow>(
-    sql`select id, title, original_title, year, tmdb_id from trgm_show_candidates(${q}, ${CANDIDATE_MIN_SIMILARITY}, ${limit})`,
+    sql`select id, title, original_title, year, tmdb_id, tvdb_id, imdb_id from trgm_show_candidates(${q}, ${CANDIDATE_MIN_SIMILARITY}, ${limit})`,
   );
   return res.rows.map(toCandidate);
 }
 
 export async function movieTitleCandidates(db: DbOrTx, title: string, limit = 10): Promise<TitleCandidate[]> {
-  const q = title.toLowerCase().slice(0, 200);
+  const q = title.slice(0, 200);
   if (!q.trim()) return [];
   const res = await db.execute<CandidateRow>(
-    sql`select id, title, null::text as original_title, year, tmdb_id from trgm_movie_candidates(${q}, ${CANDIDATE_MIN_SIMILARITY}, ${limit})`,
+    sql`select id, title, null::text as original_title, year, tmdb_id, null::bigint as tvdb_id, imdb_id from trgm_movie_candidates(${q}, ${CANDIDATE_MIN_SIMILARITY}, ${limit})`,
   );
   return res.rows.map(toCandidate);
 }

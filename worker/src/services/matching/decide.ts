@@ -8,15 +8,18 @@
  *    episodes — Scrob's lesson; Ryot #1213);
  * 3. fuzzy title + year: pg_trgm over our catalog plus TMDB search, scored 0.00–1.00.
  * ≥ 0.90 with a clear winner maps; anything else becomes a conflict with ranked candidates. Without
- * a TMDB key, the show/movie is taken from Plex's own metadata (ids, title, year).
+ * a TMDB key, the show/movie is taken from Plex's own metadata (ids, title, year) — unless the
+ * catalog already holds a near-miss ("Severence" beside "Severance", "Oppenhiemer" beside
+ * "Oppenheimer": see `isNearMiss`): then a person decides, rather than a typo silently becoming a
+ * second show. A catalog row whose external ids contradict the item's is never a candidate.
  */
 import type { DbOrTx } from '../../db/client';
 import type { ConflictCandidate } from '../../db/schema';
 import { firstId, type ExternalId } from '../plex/guid';
 import { TmdbError, yearOf, type TmdbClient, type TmdbMovieDetails, type TmdbTvDetails } from '../tmdb/client';
-import { findEpisodeByIds, findMovieByIds, findShowByIds, movieTitleCandidates, showTitleCandidates } from './catalog';
+import { findEpisodeByIds, findMovieByIds, findShowByIds, movieTitleCandidates, showTitleCandidates, type TitleCandidate } from './catalog';
 import type { ItemIds, MappingKey } from './key';
-import { AUTO_MAP_THRESHOLD, CLEAR_WINNER_MARGIN, MIN_CANDIDATE_SCORE, confidenceOf } from './similarity';
+import { AUTO_MAP_THRESHOLD, CLEAR_WINNER_MARGIN, MIN_CANDIDATE_SCORE, confidenceOf, isNearMiss } from './similarity';
 import type { MatchDeps, MatchMethod } from './types';
 
 export interface Target {
@@ -44,14 +47,11 @@ export interface EpisodeHint {
   runtimeMinutes: number | null;
 }
 
-export type ConflictReason = 'low-confidence' | 'ambiguous' | 'no-candidates' | 'not-in-catalog';
+export type ConflictReason = 'low-confidence' | 'ambiguous' | 'no-candidates' | 'not-in-catalog' | 'possible-duplicate';
 
 export type Decision =
   | { type: 'map'; target: Target; method: MatchMethod; confidence: number; hint: EpisodeHint | null; fromPlexMetadata: boolean }
   | { type: 'conflict'; reason: ConflictReason; candidates: ConflictCandidate[]; hint: EpisodeHint | null };
-
-/** Without TMDB, a catalog near-miss below this is treated as a different title, not a conflict. */
-const PLEX_ONLY_CONFLICT_FLOOR = 0.6;
 
 const num = (id: ExternalId | undefined) => (id ? Number(id.id) : null);
 
@@ -176,17 +176,29 @@ function mapped(target: Target, method: MatchMethod, hint: EpisodeHint | null): 
 
 interface Scored extends ConflictCandidate {
   target: Target | null;
+  /** A catalog row that may be this very show/movie under a typo or other accents. */
+  nearMiss: boolean;
 }
 
-async function fuzzy(db: DbOrTx, tmdb: TmdbClient | null, key: MappingKey): Promise<Scored[]> {
+/** The item and the catalog row both carry an id of the same source, and the ids differ. */
+function idsContradict(ids: ItemIds, c: TitleCandidate): boolean {
+  const differs = (mine: string | undefined, theirs: number | string | null) => mine !== undefined && theirs !== null && mine !== String(theirs);
+  return (
+    differs(firstId(ids.own, 'tmdb')?.id, c.tmdbId) || differs(firstId(ids.own, 'tvdb')?.id, c.tvdbId) || differs(firstId(ids.own, 'imdb')?.id, c.imdbId)
+  );
+}
+
+async function fuzzy(db: DbOrTx, tmdb: TmdbClient | null, key: MappingKey, ids: ItemIds): Promise<Scored[]> {
   if (!key.title) return [];
   const query = { title: key.title, year: key.year };
   const byKey = new Map<string, Scored>();
   const local = key.kind === 'show' ? await showTitleCandidates(db, key.title) : await movieTitleCandidates(db, key.title);
   for (const c of local) {
-    const score = confidenceOf(query, { titles: [c.title, c.originalTitle], year: c.year });
+    if (idsContradict(ids, c)) continue;
+    const titles = [c.title, c.originalTitle];
+    const score = confidenceOf(query, { titles, year: c.year });
     byKey.set(c.tmdbId !== null ? `tmdb:${c.tmdbId}` : `cat:${c.id}`, {
-      tmdbId: c.tmdbId, catalogId: c.id, title: c.title, year: c.year, score, method: 'fuzzy-title-year', target: null,
+      tmdbId: c.tmdbId, catalogId: c.id, title: c.title, year: c.year, score, method: 'fuzzy-title-year', target: null, nearMiss: isNearMiss(query, { titles, year: c.year }),
     });
   }
   if (tmdb) {
@@ -203,19 +215,19 @@ async function fuzzy(db: DbOrTx, tmdb: TmdbClient | null, key: MappingKey): Prom
       const score = confidenceOf(query, { titles: [r.title, r.original], year });
       const prev = byKey.get(`tmdb:${r.id}`);
       if (prev) prev.score = Math.max(prev.score, score);
-      else byKey.set(`tmdb:${r.id}`, { tmdbId: r.id, catalogId: null, title: r.title, year, score, method: 'tmdb-search', target: null });
+      else byKey.set(`tmdb:${r.id}`, { tmdbId: r.id, catalogId: null, title: r.title, year, score, method: 'tmdb-search', target: null, nearMiss: false });
     }
   }
-  return [...byKey.values()].filter((c) => c.score >= MIN_CANDIDATE_SCORE).sort((a, b) => b.score - a.score || (a.tmdbId ?? 0) - (b.tmdbId ?? 0)).slice(0, 8);
+  return [...byKey.values()].filter((c) => c.score >= MIN_CANDIDATE_SCORE || c.nearMiss).sort((a, b) => b.score - a.score || (a.tmdbId ?? 0) - (b.tmdbId ?? 0)).slice(0, 8);
 }
 
-const publicCandidate = ({ target: _t, ...c }: Scored): ConflictCandidate => c;
+const publicCandidate = ({ target: _t, nearMiss: _n, ...c }: Scored): ConflictCandidate => c;
 
 async function decideWith(db: DbOrTx, deps: MatchDeps, tmdb: TmdbClient | null, key: MappingKey, ids: ItemIds): Promise<Decision> {
   const exact = (tmdb ? await exactViaTmdb(db, tmdb, key, ids) : null) ?? (await exactViaCatalog(db, key, ids));
   if (exact) return exact;
 
-  const candidates = await fuzzy(db, tmdb, key);
+  const candidates = await fuzzy(db, tmdb, key, ids);
   const [best, second] = candidates;
   const clear = best && best.score >= AUTO_MAP_THRESHOLD && (!second || best.score - second.score >= CLEAR_WINNER_MARGIN);
   if (best && clear) {
@@ -224,8 +236,9 @@ async function decideWith(db: DbOrTx, deps: MatchDeps, tmdb: TmdbClient | null, 
     else if (tmdb && best.tmdbId !== null) target = await tmdbTarget(db, tmdb, key.kind, best.tmdbId);
     if (target) return { type: 'map', target, method: 'fuzzy-title-year', confidence: best.score, hint: null, fromPlexMetadata: false };
   }
-  if (!tmdb && (!best || best.score < PLEX_ONLY_CONFLICT_FLOOR)) {
-    // Nothing in the catalog resembles it: the Plex item itself is the best record we have.
+  if (!tmdb) {
+    if (candidates.some((c) => c.nearMiss)) return { type: 'conflict', reason: 'possible-duplicate', candidates: candidates.map(publicCandidate), hint: null };
+    // Nothing in the catalog could be this item: the Plex item itself is the best record we have.
     return { type: 'map', target: plexTarget(key, ids), method: 'plex-metadata', confidence: ids.own.length ? 1 : AUTO_MAP_THRESHOLD, hint: null, fromPlexMetadata: true };
   }
   if (!best) return { type: 'conflict', reason: 'no-candidates', candidates: [], hint: null };

@@ -71,6 +71,59 @@ export function confidenceOf(query: { title: string; year: number | null }, cand
   return round2(best * yearFactor(query.year, candidate.year));
 }
 
+/**
+ * Edit distance between two strings where swapping two neighbours counts as one edit (optimal
+ * string alignment): "Oppenhiemer" is one edit from "Oppenheimer", as a typist would count it.
+ */
+export function typoDistance(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  // Rows i-2, i-1 and i of the DP table; strings here are titles, so O(n·m) is tiny.
+  let prev2: number[] = [];
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) d = Math.min(d, prev2[j - 2]! + 1);
+      cur.push(d);
+    }
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[y.length]!;
+}
+
+/** Trigram similarity (folded titles) from which a differently spelled title may be the same one. */
+export const NEAR_MISS_SIMILARITY = 0.5;
+
+/** Years that do not rule out the same show/movie: unknown on either side, or at most one apart. */
+function yearsAgree(a: number | null, b: number | null): boolean {
+  return a === null || b === null || Math.abs(a - b) <= 1;
+}
+
+/**
+ * Whether a catalog title is plausibly the same show/movie under a typo or different accents:
+ * years agree and the folded titles are close — trigram similarity ≥ NEAR_MISS_SIMILARITY, or a
+ * few keystrokes apart (one edit per five characters, at least one; titles of four or more
+ * characters, so "Up" and "It" are never each other's typo). Used without TMDB, where a near-miss
+ * must become a conflict a person decides rather than a silent second catalog entry.
+ */
+export function isNearMiss(query: { title: string; year: number | null }, candidate: { titles: Array<string | null>; year: number | null }): boolean {
+  if (!yearsAgree(query.year, candidate.year)) return false;
+  const q = withoutArticle(normalizeTitle(query.title));
+  if (!q) return false;
+  return candidate.titles.some((t) => {
+    if (!t) return false;
+    const c = withoutArticle(normalizeTitle(t));
+    if (!c) return false;
+    if (q === c || trigramSimilarity(q, c) >= NEAR_MISS_SIMILARITY) return true;
+    const shorter = Math.min([...q].length, [...c].length);
+    return shorter >= 4 && typoDistance(q, c) <= Math.max(1, Math.floor(shorter / 5));
+  });
+}
+
 export const AUTO_MAP_THRESHOLD = 0.9;
 /** Two candidates closer than this are "several close candidates": a person picks. */
 export const CLEAR_WINNER_MARGIN = 0.05;

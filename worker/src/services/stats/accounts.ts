@@ -38,7 +38,7 @@ function summaries(accountId: string | null) {
        ${accountId ? sql`WHERE p.account_id = ${accountId}` : sql``}
        GROUP BY p.account_id
     )
-    SELECT ids.account_id, ta.title, ta.last_seen_at, p.last_played_at, coalesce(p.plays, 0) AS plays,
+    SELECT ids.account_id, coalesce(ta.display_name, ta.title) AS title, ta.last_seen_at, p.last_played_at, coalesce(p.plays, 0) AS plays,
            coalesce(p.episodes, 0) AS episodes, coalesce(p.movies, 0) AS movies, coalesce(p.shows, 0) AS shows, coalesce(p.minutes, 0) AS minutes
       FROM ids LEFT JOIN p ON p.account_id = ids.account_id LEFT JOIN tracker_accounts ta ON ta.account_id = ids.account_id
      ${accountId ? sql`WHERE ids.account_id = ${accountId}` : sql``}

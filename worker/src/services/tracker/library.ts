@@ -30,15 +30,16 @@ function summary(s: ShowRow, plex: PlexPosterRef | undefined): ShowSummary {
 }
 
 /**
- * Keyset on (lower(title), id); a query matches by substring or trigram similarity. The title key
- * in the cursor is Postgres's own `lower()` (selected as `key`), not JavaScript's: the two disagree
- * on some letters, and a key the database did not produce could skip or repeat rows.
+ * Keyset on (lower(title), id); a query matches by substring or by trigram similarity of the
+ * diacritics-folded titles (the GIN index is on plexops_fold(title)), so "shogun" finds "Shōgun".
+ * The title key in the cursor is Postgres's own `lower()` (selected as `key`), not JavaScript's:
+ * the two disagree on some letters, and a key the database did not produce could skip or repeat rows.
  */
 function titleFilter(col: typeof shows.title | typeof movies.title, idCol: typeof shows.id | typeof movies.id, query: string | undefined, cursor: string | undefined): SQL | undefined {
   const where: SQL[] = [];
   if (query) {
     const like = `%${query.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    where.push(or(ilike(col, like), sql`lower(${col}) % lower(${query})`)!);
+    where.push(or(ilike(col, like), sql`plexops_fold(${col}) % plexops_fold(${query})`)!);
   }
   if (cursor) {
     const [title, id] = decodeKeyset(cursor, ['text', 'id']) as [string, string];

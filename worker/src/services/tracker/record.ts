@@ -110,7 +110,7 @@ export async function touchAccount(tx: DbOrTx, accountId: string, title: string 
   await tx.execute(sql`
     INSERT INTO tracker_accounts (account_id, title, last_seen_at) VALUES (${accountId}, ${title}, now())
     ON CONFLICT (account_id) DO UPDATE SET title = COALESCE(excluded.title, tracker_accounts.title), last_seen_at = now()
-    WHERE tracker_accounts.last_seen_at < now() - interval '1 minute' OR tracker_accounts.title IS DISTINCT FROM COALESCE(excluded.title, tracker_accounts.title)`);
+    WHERE tracker_accounts.last_seen_at IS NULL OR tracker_accounts.last_seen_at < now() - interval '1 minute' OR tracker_accounts.title IS DISTINCT FROM COALESCE(excluded.title, tracker_accounts.title)`);
 }
 
 /**

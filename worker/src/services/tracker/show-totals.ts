@@ -9,6 +9,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import type { ShowTotals } from '../../contracts/library';
+import { ACCOUNT_NAME_SQL } from './accounts';
 
 export interface ShowTotalsEntry {
   /** Episodes of the show the catalog holds (a fallback total when TMDB gives none). */
@@ -55,7 +56,7 @@ export async function showTotalsFor(db: DbOrTx, showIds: readonly string[]): Pro
              coalesce(w.watched_episodes, 0) AS watched_episodes, coalesce(p.plays, 0) AS plays, coalesce(p.minutes, 0) AS minutes
         FROM w FULL JOIN p ON p.show_id = w.show_id AND p.account_id = w.account_id
     )
-    SELECT s.id AS show_id, s.total_episodes, s.known_episodes, a.account_id, ta.title, a.watched_episodes, a.plays, a.minutes
+    SELECT s.id AS show_id, s.total_episodes, s.known_episodes, a.account_id, ${ACCOUNT_NAME_SQL} AS title, a.watched_episodes, a.plays, a.minutes
       FROM s
       LEFT JOIN a ON a.show_id = s.id
       LEFT JOIN tracker_accounts ta ON ta.account_id = a.account_id
@@ -63,7 +64,8 @@ export async function showTotalsFor(db: DbOrTx, showIds: readonly string[]): Pro
   for (const r of result.rows) {
     let entry = out.get(r.show_id);
     if (!entry) out.set(r.show_id, (entry = { knownEpisodes: Number(r.known_episodes), totals: [] }));
-    if (r.account_id === null) continue;
+    // An account whose only rows are unmarked episodes has watched nothing here: not a total.
+    if (r.account_id === null || (Number(r.watched_episodes) === 0 && Number(r.plays) === 0)) continue;
     entry.totals.push({
       accountId: r.account_id,
       accountTitle: r.title,

@@ -9,6 +9,7 @@
  */
 import { isDbUnavailableError, postgresErrorOf } from '../../db/errors';
 import { REDACTED } from '../../contracts/secrets';
+import { AppError } from '../../errors';
 
 export interface FailureReport {
   /** A human sentence, secrets redacted, ≤ 500 characters. */
@@ -36,7 +37,8 @@ export function describeFailure(err: unknown, secrets: string[] = []): FailureRe
     return { message: `A database query failed (SQLSTATE ${pg.code}): a bug, not the delivery. Replay it once the bug is fixed.`, retryable: false };
   }
   if (pg) return { message: redacted(`The database could not apply the change (${pg.message}); processing will be retried.`, secrets), retryable: true };
-  const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  // Our own errors are written for people; anything else keeps its type, which helps diagnosis.
+  const msg = err instanceof AppError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   // A driver error without a server error in its chain still carries the query text: never store it.
   if (/Failed query:/i.test(msg)) return { message: 'A database query failed; processing will be retried.', retryable: true };
   return { message: redacted(msg, secrets), retryable: true };

@@ -89,7 +89,13 @@ const HANDLED_EVENTS = new Set(['media.play', 'media.pause', 'media.resume', 'me
 export function ignoreReason(p: PlexPayload, cfg: IngestConfig): string | null {
   if (!cfg.enabled) return 'integration disabled';
   if (!HANDLED_EVENTS.has(p.event)) return `event ${p.event} is not tracked`;
-  if (cfg.serverUuid && p.Server?.uuid !== cfg.serverUuid) return 'server not allowed (Server.uuid does not match)';
+  if (cfg.serverUuid) {
+    const uuid = p.Server?.uuid;
+    if (uuid && uuid !== cfg.serverUuid) return 'server not allowed (Server.uuid does not match)';
+    // Plex sends library.new without a Server object: the filter cannot apply to it (WatchState
+    // exempts it too), and rejecting it would silently turn auto-add off whenever the filter is on.
+    if (!uuid && p.event !== 'library.new') return 'server not allowed (no Server.uuid, and only one server is accepted)';
+  }
   // library.new is server-wide: it carries the owner's account whoever is tracked (as WatchState does).
   if (p.event !== 'library.new' && cfg.trackedAccountIds.length > 0) {
     const id = p.Account?.id;

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { PlexItemRef } from '../matching/types';
 import { findUnstorable, INT4_MAX, INT4_MIN, sanitizeStorable } from '../../contracts/storable';
 import { invalidPayload } from './body';
+import { humanError } from '../../contracts/issues';
 
 export const MAX_PAYLOAD_CHARS = 256 * 1024;
 export const MAX_JSON_DEPTH = 16;
@@ -139,7 +140,7 @@ export function parsePayload(payloadText: string): ParsedPayload {
   }
   const problems = payloadProblems(rec);
   const stored = problems.length ? sanitizeStorable(rec) : rec;
-  const parsed = PlexPayload.safeParse(stored);
+  const parsed = PlexPayload.safeParse(stored, { error: humanError });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';

@@ -11,6 +11,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { webhookEvents } from '../../db/schema';
 import type { Logger } from '../../lib/logger';
+import { AppError } from '../../errors';
 import type { TmdbClient } from '../tmdb/client';
 import type { MatchDeps, MatchOutcome, PlexItemRef } from '../matching/types';
 import { recordPlay, saveProgress, saveRating, touchAccount, type RatedItem, type TrackedItem } from '../tracker/record';
@@ -73,6 +74,9 @@ async function decide(db: DbOrTx, deps: ProcessDeps, row: Row, p: PlexPayload, c
   if (ignored) return { status: 'ignored', action: ignored };
   const ref = toItemRef(p);
   if (!ref) return { status: 'ignored', action: `not a show, season, episode or movie (${p.Metadata?.type ?? 'no Metadata'})` };
+  // A library.new without Server.uuid passed the server filter because it can only be from the one
+  // server accepted: key its mapping to that server, so later plays of the show find it.
+  if (!ref.serverUuid && cfg.serverUuid) ref.serverUuid = cfg.serverUuid;
   const event = p.event;
   const playable = ref.type === 'episode' || ref.type === 'movie';
   if (event.startsWith('media.') && event !== 'media.rate' && !playable) return { status: 'ignored', action: `${ref.type} is not playable` };

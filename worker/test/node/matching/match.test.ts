@@ -206,6 +206,52 @@ describe('matchPlexItem', () => {
   });
 });
 
+describe('without TMDB: a typo of a catalog title is a conflict, never a silent duplicate', () => {
+  const plexOnly = () => deps({ tmdb: null });
+  const show = (guid: number, title: string, over: Partial<PlexItemRef> = {}) =>
+    episode({ guid: `plex://episode/${hex(guid + 1)}`, grandparentGuid: `plex://show/${hex(guid)}`, grandparentTitle: title, ...over });
+
+  it('"Severence" next to "Severance" → possible-duplicate conflict offering the catalog show', async () => {
+    const first = await matchPlexItem(db.db, plexOnly(), show(201, 'Severance'));
+    expect(first).toMatchObject({ status: 'matched', method: 'plex-metadata' });
+    const typo = await matchPlexItem(db.db, plexOnly(), show(203, 'Severence'));
+    expect(typo.status).toBe('conflict');
+    const { rows } = await db.raw.query<{ reason: string; candidates: Array<{ catalogId: string; title: string }> }>('SELECT reason, candidates FROM match_conflicts WHERE mapping_id = $1', [typo.mappingId]);
+    expect(rows[0]!.reason).toBe('possible-duplicate');
+    expect(rows[0]!.candidates[0]).toMatchObject({ title: 'Severance', catalogId: first.status === 'matched' && first.kind === 'episode' ? first.showId : '' });
+    expect(await count(`SELECT count(*) n FROM shows WHERE title IN ('Severance', 'Severence')`)).toBe(1);
+  });
+
+  it('"Shogun" finds "Shōgun" (diacritics folded in Postgres too) and maps to it', async () => {
+    const first = await matchPlexItem(db.db, plexOnly(), show(211, 'Shōgun'));
+    const plain = await matchPlexItem(db.db, plexOnly(), show(213, 'Shogun'));
+    expect(plain).toMatchObject({ status: 'matched', method: 'fuzzy-title-year' });
+    expect(plain.status === 'matched' && plain.kind === 'episode' && plain.showId).toBe(first.status === 'matched' && first.kind === 'episode' && first.showId);
+    expect(await count(`SELECT count(*) n FROM shows WHERE plexops_fold(title) = 'shogun'`)).toBe(1);
+  });
+
+  it('"Oppenhiemer" (2023) next to "Oppenheimer" (2023) → conflict; a far year is another film', async () => {
+    await matchPlexItem(db.db, plexOnly(), movie({ guid: `plex://movie/${hex(221)}`, ratingKey: '7001', title: 'Oppenheimer', year: 2023 }));
+    const typo = await matchPlexItem(db.db, plexOnly(), movie({ guid: `plex://movie/${hex(222)}`, ratingKey: '7002', title: 'Oppenhiemer', year: 2023 }));
+    expect(typo.status).toBe('conflict');
+    const remake = await matchPlexItem(db.db, plexOnly(), movie({ guid: `plex://movie/${hex(223)}`, ratingKey: '7003', title: 'Oppenheimer', year: 1980 }));
+    expect(remake).toMatchObject({ status: 'matched', method: 'plex-metadata' });
+    expect(await count(`SELECT count(*) n FROM movies WHERE title IN ('Oppenheimer', 'Oppenhiemer')`)).toBe(2);
+  });
+
+  it('a catalog row whose ids contradict the item is a different show, not a candidate', async () => {
+    await matchPlexItem(db.db, plexOnly(), show(231, 'Skins', { grandparentGuid: 'com.plexapp.agents.thetvdb://79773', guid: 'com.plexapp.agents.thetvdb://79773/1/1' }));
+    const us = await matchPlexItem(db.db, plexOnly(), show(233, 'Skins', { grandparentGuid: 'com.plexapp.agents.thetvdb://209901', guid: 'com.plexapp.agents.thetvdb://209901/1/1' }));
+    expect(us).toMatchObject({ status: 'matched', method: 'plex-metadata' });
+    expect(await count(`SELECT count(*) n FROM shows WHERE title = 'Skins'`)).toBe(2);
+  });
+
+  it('an unrelated title is still added from Plex metadata', async () => {
+    const out = await matchPlexItem(db.db, plexOnly(), show(241, 'Qwzx Brand New Show'));
+    expect(out).toMatchObject({ status: 'matched', method: 'plex-metadata' });
+  });
+});
+
 describe('matchPlexItem under concurrency', () => {
   it('20 concurrent matches of one new show → one show, one mapping', async () => {
     sim.addShow({ id: 90001, name: 'Severance', firstAirDate: '2022-02-18', tvdbId: 371980, seasons: [{ number: 1, episodes: [{ number: 1, name: 'Good News About Hell', tvdbId: 8710350 }] }] });

@@ -164,6 +164,26 @@ describe('filters by Account.id and Server.uuid (never titles)', () => {
     expect(foreign.status).toBe('ignored');
     const owner = await deliver(episode('media.scrobble', 12));
     expect(owner.status).toBe('accepted');
+    // A media event that names no server cannot be shown to come from the allowed one.
+    const { Server: _s, ...noServer } = episode('media.scrobble', 13);
+    const anonymous = await deliver(noServer as Payload);
+    expect(anonymous.status).toBe('ignored');
+    expect((await eventRow(h.db, anonymous.id)).action).toMatch(/no Server.uuid/);
     await h.configure({ trackedAccountIds: [], serverUuid: null });
+  });
+
+  it('library.new (which carries no Server) still auto-adds with the server filter on, keyed to that server', async () => {
+    const SERVER = '9f2c4e1a7b3d5f60812a4c6e8b0d2f4a6c8e0b1d';
+    await h.configure({ serverUuid: SERVER, autoAddShows: true });
+    const { Server: _s, ...payload } = variant(fixture('library-new.show'), { guid: 'plex://show/5d9c086c46115600200aa9ff', title: 'Pluribus', year: 2025, Guid: [{ id: 'tvdb://999001' }], ratingKey: '9900' });
+    const added = await deliver(payload as Payload);
+    expect(added.status).toBe('accepted');
+    expect(await eventRow(h.db, added.id)).toMatchObject({ status: 'processed' });
+    const [m] = await rows<{ server_uuid: string; show_id: string | null }>(h.db, `SELECT server_uuid, show_id FROM plex_mappings WHERE plex_guid = 'plex://show/5d9c086c46115600200aa9ff'`);
+    expect(m).toMatchObject({ server_uuid: SERVER, show_id: expect.any(String) });
+    // Another server's library.new is still refused.
+    const foreign = await deliver(variant(fixture('library-new.show'), { ratingKey: '9901' }, { Server: { uuid: 'other', title: 'x' } }));
+    expect(foreign.status).toBe('ignored');
+    await h.configure({ serverUuid: null });
   });
 });

@@ -146,7 +146,7 @@ describe('GET /api/stats', () => {
 
 describe('accounts', () => {
   it('lists accounts with all-time totals', async () => {
-    const { body } = await api('/api/accounts');
+    const { body } = await api('/api/stats/accounts');
     expect(body.items.map((a: { id: string; title: string; plays: number }) => [a.id, a.title, a.plays])).toEqual([
       ['1', 'owner', 5],
       ['2', 'kid', 4],
@@ -154,25 +154,25 @@ describe('accounts', () => {
   });
 
   it("shows one account's totals and favourite shows with progress", async () => {
-    const { status, body } = await api('/api/accounts/1');
+    const { status, body } = await api('/api/stats/accounts/1');
     expect(status).toBe(200);
     expect(body).toMatchObject({ id: '1', title: 'owner', plays: 5, episodes: 4, movies: 1, shows: 2 });
     expect(body.favouriteShows.map((s: { title: string; plays: number; totalEpisodes: number | null }) => [s.title, s.plays, s.totalEpisodes])).toEqual([
       ['Breaking Bad', 3, 62],
       ['Severance', 1, null],
     ]);
-    expect((await api('/api/accounts/424242')).status).toBe(404);
-    expect((await api('/api/accounts/not-a-number')).status).toBe(400);
+    expect((await api('/api/stats/accounts/424242')).status).toBe(404);
+    expect((await api('/api/stats/accounts/not-a-number')).status).toBe(400);
   });
 
   it('pages through an account history, newest first, and refuses a tampered cursor', async () => {
-    const first = await api('/api/accounts/1/plays?limit=2');
+    const first = await api('/api/stats/accounts/1/plays?limit=2');
     expect(first.body.items.map((p: { title: string | null }) => p.title)).toHaveLength(2);
     expect(first.body.items[0]).toMatchObject({ kind: 'episode', showTitle: 'Breaking Bad', episode: 1, account: { id: '1', title: 'owner' } });
     const all = [...first.body.items];
     let cursor = first.body.nextCursor;
     while (cursor) {
-      const next = await api(`/api/accounts/1/plays?limit=2&cursor=${encodeURIComponent(cursor)}`);
+      const next = await api(`/api/stats/accounts/1/plays?limit=2&cursor=${encodeURIComponent(cursor)}`);
       all.push(...next.body.items);
       cursor = next.body.nextCursor;
     }
@@ -181,7 +181,7 @@ describe('accounts', () => {
     const times = all.map((p) => Date.parse(p.playedAt));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     for (const bad of ['nope', btoa('["x"]'), btoa('["not a date","ply_1"]')]) {
-      const r = await api(`/api/accounts/1/plays?cursor=${encodeURIComponent(bad)}`);
+      const r = await api(`/api/stats/accounts/1/plays?cursor=${encodeURIComponent(bad)}`);
       expect(r.status, bad).toBe(400);
     }
   });
