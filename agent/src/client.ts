@@ -14,6 +14,7 @@ import {
   HeartbeatResponse,
   JobFinishResponse,
   LogsResponse,
+  OfflineResponse,
   ReleaseResponse,
   StepFinishResponse,
   StepStartResponse,
@@ -24,6 +25,7 @@ import {
   type HeartbeatRequest,
   type JobFinishRequest,
   type LogsRequest,
+  type OfflineRequest,
   type ReleaseRequest,
   type StepFinishRequest,
   type StepStartRequest,
@@ -160,6 +162,10 @@ export class AgentClient {
   }
   rotateToken() {
     return this.#call('/token/rotate', {}, TokenRotateResponse);
+  }
+  /** The daemon is stopping: the admin shows it offline now instead of after the presence window. */
+  offline(req: OfflineRequest, signal?: AbortSignal) {
+    return this.#call('/offline', req, OfflineResponse, signal ? { signal } : {});
   }
 }
 

@@ -147,8 +147,29 @@ export async function runDaemon(d: DaemonDeps): Promise<number> {
     logger.error(`unrecoverable error from the worker: ${err.message}`);
     return 2;
   }
+  await sayOffline(client, logger);
   logger.info('stopped');
   return 0;
+}
+
+/** How long a stopping daemon waits to tell the worker it is going (a service manager is waiting too). */
+const OFFLINE_NOTICE_MS = 3_000;
+
+/**
+ * Best effort, after the last job was released: the admin shows the agent offline at once. A
+ * worker too old to know `/offline` (404), an unreachable one or a slow one changes nothing —
+ * presence then times out as before.
+ */
+async function sayOffline(client: AgentClient, logger: Logger): Promise<void> {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(new DOMException('offline notice timed out', 'TimeoutError')), OFFLINE_NOTICE_MS);
+  try {
+    await client.offline({ reason: 'stopped' }, ctl.signal);
+  } catch (err) {
+    logger.debug(`offline notice not delivered: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Aborts `widen` as soon as the slots would allow more than `scope` (a job ended). */

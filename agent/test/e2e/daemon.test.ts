@@ -45,9 +45,14 @@ describe('agent daemon end to end', () => {
       expect(job.logBytes).toBe(Buffer.byteLength(logs));
       expect(logs).not.toContain(NOMAD_TOKEN);
       expect(logs).not.toContain(a.token);
+      const online = (await e.h.admin('/agents')).body.items.find((x: { id: string }) => x.id === a.agentId);
+      expect(online.state).toBe('online');
     } finally {
       expect(await stopAgent(p)).toBe(0);
     }
+    // A clean stop tells the worker: the admin shows it offline now, not a presence window later.
+    const stopped = (await e.h.admin('/agents')).body.items.find((x: { id: string }) => x.id === a.agentId);
+    expect(stopped.state).toBe('offline');
   }, 60_000);
 
   it('policy denies an unlisted host: the job fails at its first step without touching anything', async () => {
