@@ -17,6 +17,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { SCREENSHOTS } from './browser';
 import type { Page } from 'playwright-core';
 import { startTmdbSim, type TmdbSim } from '../../worker/test/sims/tmdb';
 import { startAdminStack, type AdminStack } from './harness';
@@ -26,7 +27,7 @@ import { seedHousehold, seedTmdb, type Household } from './household';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- evaluated in Chromium, not here
 declare const document: any, innerWidth: number, innerHeight: number, scrollTo: (x: number, y: number) => void;
 
-export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../.tmp/screenshots');
+export { SCREENSHOTS };
 
 let stack: AdminStack;
 let sim: TmdbSim;

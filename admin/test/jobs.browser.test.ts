@@ -15,6 +15,7 @@ import type { ClaimedJob } from '../../worker/src/contracts';
 import { toChunks } from '../../worker/test/support/agent-client';
 import type { Page } from 'playwright-core';
 import { startAdminStack, type AdminStack } from './harness';
+import { screenshotPath } from './browser';
 
 let stack: AdminStack;
 
@@ -88,6 +89,50 @@ describe('jobs pages', () => {
       await row.locator('[data-status="cancelled"]').waitFor();
       await page.getByLabel('Status').selectOption('queued');
       await page.getByText('No queued jobs.').waitFor();
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('previews a job (dry run: no approval asked), then runs it for real from the preview', async () => {
+    // Tagged, so a job this test leaves behind is never taken by the other tests' untagged agents.
+    const agent = await stack.enrollAgent({ name: 'preview-agent', tags: ['preview'] });
+    const page = await stack.signedInPage('/jobs/new');
+    try {
+      await page.getByLabel('Kind').selectOption('approval-selftest');
+      await page.getByLabel('Note').fill('swap the disks');
+      await page.getByLabel('Required agent tags').fill('preview');
+      await page.getByRole('button', { name: 'Preview (dry run)' }).click();
+      await page.waitForURL(/\/jobs\/job_/);
+      const previewId = new URL(page.url()).pathname.split('/').pop()!;
+      await page.getByTestId('dry-run-notice').waitFor();
+      await page.getByRole('heading', { name: /Approval self-test/ }).locator('[data-status="preview"]').waitFor();
+
+      // The agent is told it is a dry run, and no step waits for an approval.
+      const job = (await agent.wait(0)).body.job as ClaimedJob;
+      expect(job).toMatchObject({ id: previewId, dryRun: true });
+      for (const i of [0, 1]) {
+        expect((await agent.startStep(job, i)).body.status).toBe('ok');
+        expect((await agent.finishStep(job, i)).status).toBe(200);
+      }
+      expect((await agent.finish(job, 'succeeded', [])).body).toMatchObject({ ok: true });
+      await page.getByRole('heading', { name: /Approval self-test/ }).locator('[data-status="succeeded"]').waitFor();
+      await page.setViewportSize({ width: 390, height: 800 });
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: screenshotPath('job-preview-390'), fullPage: true });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.screenshot({ path: screenshotPath('job-preview-1280'), fullPage: true });
+
+      await page.getByRole('button', { name: 'Run it for real' }).click();
+      await page.getByRole('button', { name: 'Yes, create the real job' }).click();
+      await page.waitForURL((u) => /\/jobs\/job_/.test(u.pathname) && !u.pathname.endsWith(previewId));
+      const realId = new URL(page.url()).pathname.split('/').pop()!;
+      await page.getByRole('heading', { name: /Approval self-test/ }).locator('[data-status="queued"]').waitFor();
+      expect(await page.getByTestId('dry-run-notice').count()).toBe(0);
+      const real = await stack.admin(`/jobs/${realId}`);
+      expect(real.body).toMatchObject({ dryRun: false, tags: ['preview'], params: { note: 'swap the disks' } });
+      expect(real.body.steps[1].needsApproval).toBe(true);
+      await stack.admin(`/jobs/${realId}/cancel`, { json: {} });
     } finally {
       await page.close();
     }

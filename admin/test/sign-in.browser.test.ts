@@ -16,13 +16,12 @@ import { createAdminToken } from '../../worker/src/services/auth/admin-tokens';
 import { launchBrowser } from './browser';
 import { requirePrerequisite } from '../../worker/dev/prerequisites';
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { SCREENSHOTS as screenshotDir } from './browser';
 
 let db: TestDb;
 let server: WorkerdServer;
 let browser: Browser;
 let closeBrowser: () => Promise<void>;
-const screenshotDir = path.resolve(import.meta.dirname, '../../.tmp/screenshots');
 
 beforeAll(async () => {
   requirePrerequisite('chromium'); // fails the suite saying how to install it, never skips

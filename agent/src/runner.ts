@@ -144,6 +144,7 @@ export async function runJob(job: JobInput, o: RunJobOptions): Promise<JobOutcom
 
   const { def, params } = v;
   const outputs: Record<string, Readonly<Record<string, unknown>>> = { ...(job.outputs as Record<string, Readonly<Record<string, unknown>>>) };
+  if (o.dryRun && done.size === 0) log.line(`dry run of ${job.kind}: every command and call is printed, none is run`);
   for (let i = 0; i < def.steps.length; i++) {
     const step = def.steps[i] as JobStepDef;
     if (done.has(i)) continue;
@@ -159,7 +160,8 @@ export async function runJob(job: JobInput, o: RunJobOptions): Promise<JobOutcom
 
     log.setStep(i);
     hooks.onStep?.(i, step);
-    log.line(`--- step ${i + 1}/${def.steps.length} ${step.id}: ${step.title}${step.uninterruptible ? ' (uninterruptible)' : ''}`);
+    const gate = o.dryRun && def.stepNeedsApproval(i, params) ? ' (a real run waits for approval here)' : '';
+    log.line(`--- step ${i + 1}/${def.steps.length} ${step.id}: ${step.title}${step.uninterruptible ? ' (uninterruptible)' : ''}${gate}`);
     const result = await runStep(job, def, params, i, outputs, o);
     hooks.onStep?.(undefined, undefined);
 

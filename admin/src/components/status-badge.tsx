@@ -4,7 +4,7 @@ type Tone = 'ok' | 'warn' | 'err' | 'info' | 'neutral';
 
 const TONES: Record<string, Tone> = {
   succeeded: 'ok', processed: 'ok', mapped: 'ok', online: 'ok', resolved: 'ok', watched: 'ok', accepted: 'ok',
-  running: 'info', claimed: 'info', pending: 'info', queued: 'neutral', open: 'warn',
+  running: 'info', claimed: 'info', pending: 'info', preview: 'info', queued: 'neutral', open: 'warn',
   awaiting_approval: 'warn', waiting: 'warn', conflict: 'warn', needs_attention: 'warn', duplicate: 'neutral',
   failed: 'err', revoked: 'err', offline: 'neutral', never_connected: 'neutral', cancelled: 'neutral', ignored: 'neutral', disabled: 'neutral',
 };

@@ -21,6 +21,7 @@ import { NoAgentNotice, useAgents } from '../components/agent-availability';
 import { StatusBadge } from '../components/status-badge';
 import { RelativeTime } from '../components/relative-time';
 import { ConfirmButton } from '../components/confirm-button';
+import { navigate } from '../router';
 import { ProgressBar } from '../components/progress-bar';
 import { JsonView } from '../components/json-view';
 import { JobLogs } from '../components/job-logs';
@@ -91,8 +92,27 @@ export function JobDetailPage({ id }: { id: string }) {
       <div class="page-head">
         <h1>
           {kindTitle(j.kind)} <StatusBadge status={j.status} />
+          {j.dryRun && <StatusBadge status="preview" label="preview" />}
         </h1>
         <div class="actions">
+          {j.dryRun && (
+            <ConfirmButton
+              label="Run it for real"
+              danger={false}
+              confirmLabel="Yes, create the real job"
+              question="A new job with these parameters and tags; its approvals are asked as usual."
+              onConfirm={async () => {
+                setActionError(null);
+                try {
+                  const real = await unwrap(client.api.jobs[':id'].run.$post({ param: { id } }));
+                  toast('The real job was created.');
+                  navigate(`/jobs/${real.id}`);
+                } catch (err) {
+                  setActionError(err);
+                }
+              }}
+            />
+          )}
           {active && (
             <ConfirmButton
               label="Cancel job"
@@ -123,6 +143,11 @@ export function JobDetailPage({ id }: { id: string }) {
       <NoAgentNotice agents={agents} tags={j.tags} status={j.status} />
       {job.error !== null && <ErrorBanner error={job.error} />}
       {j.cancelRequested && active && <p class="banner">Cancel requested: waiting for the agent to stop.</p>}
+      {j.dryRun && (
+        <p class="notice" data-testid="dry-run-notice">
+          A preview: the log shows every command and call the steps would make; none of them ran, and no approval was asked.
+        </p>
+      )}
 
       <div class="card">
         <dl>

@@ -39,7 +39,8 @@ export function JobNewPage() {
     if (kind === '' && list[0]) choose(list[0].kind);
   }, [kinds.data]);
 
-  const submit = async (e: Event) => {
+  /** `dryRun`: a preview — the agent prints what every step would run and runs nothing. */
+  const submit = async (e: Event, dryRun = false) => {
     e.preventDefault();
     if (!selected) return;
     setBusy(true);
@@ -47,7 +48,7 @@ export function JobNewPage() {
     setFailure(null);
     try {
       const tagList = tags.split(/[,\s]+/).filter(Boolean);
-      const job = await unwrap(client.api.jobs.$post({ json: { kind: selected.kind, params, tags: tagList } }));
+      const job = await unwrap(client.api.jobs.$post({ json: { kind: selected.kind, params, tags: tagList, dryRun } }));
       navigate(`/jobs/${job.id}`);
     } catch (err) {
       if (err instanceof ApiError && err.issues.length > 0) setErrors(fieldErrorsFrom(err.issues));
@@ -116,9 +117,18 @@ export function JobNewPage() {
               </p>
             )}
           </div>
-          <button type="submit" disabled={busy}>
-            {busy ? 'Creating…' : 'Create job'}
-          </button>
+          <div class="actions">
+            <button type="submit" disabled={busy}>
+              {busy ? 'Creating…' : 'Create job'}
+            </button>
+            <button type="button" class="secondary" disabled={busy} onClick={(e) => void submit(e, true)} aria-describedby="job-preview-hint">
+              Preview (dry run)
+            </button>
+          </div>
+          <p class="muted small" id="job-preview-hint">
+            A preview runs on an agent like the job would, prints every command and call of every step, runs none of them and asks no
+            approval; from its page you can then run it for real.
+          </p>
         </form>
       )}
     </section>

@@ -22,7 +22,8 @@ import { noAgentReason, useAgents } from '../components/agent-availability';
 export function JobsPage({ path }: { path: string }) {
   if (path === '/jobs/new') return <JobNewPage />;
   const id = /^\/jobs\/([A-Za-z0-9_-]+)$/.exec(path)?.[1];
-  if (id) return <JobDetailPage id={id} />;
+  // Keyed: another job's page ("Run it for real" goes from the preview to the new job) starts afresh.
+  if (id) return <JobDetailPage key={id} id={id} />;
   return <JobList />;
 }
 
@@ -68,7 +69,21 @@ function JobList() {
         }
         rowKey={(j) => j.id}
         columns={[
-          { header: 'Job', phone: 'primary', cell: (j) => <a href={`/jobs/${j.id}`}>{kindTitle(j.kind)}</a> },
+          {
+            header: 'Job',
+            phone: 'primary',
+            cell: (j) => (
+              <>
+                <a href={`/jobs/${j.id}`}>{kindTitle(j.kind)}</a>
+                {j.dryRun && (
+                  <>
+                    {' '}
+                    <StatusBadge status="preview" label="preview" />
+                  </>
+                )}
+              </>
+            ),
+          },
           {
             header: 'Status',
             phone: 'inline',

@@ -58,7 +58,6 @@ export async function execCommand(file: string | undefined, cfg: AgentConfig, po
   const cancellation = new JobCancellation();
   const onHard = () => cancellation.stop('cancelled');
   signals.hard.signal.addEventListener('abort', onHard, { once: true });
-  if (o.dryRun) io.out(`# dry run of ${job.kind}: commands are printed, nothing is executed`);
   try {
     const outcome = await runJob(
       { id: job.id ?? 'local', kind: job.kind, params: job.params ?? {} },

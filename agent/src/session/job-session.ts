@@ -159,6 +159,7 @@ export class JobSession {
           config: d.config,
           policy: d.policy,
           log: logs.log,
+          dryRun: job.dryRun ?? false,
           signal: cancellation.signal,
           shouldStop: d.shouldStop,
           onSpawn: this.#onSpawn,

@@ -115,6 +115,34 @@ describe('agent daemon end to end', () => {
     }
   }, 60_000);
 
+  it('a preview (dry run) prints what the steps would run, runs none, and asks no approval', async () => {
+    const a = await e.enroll(['preview']);
+    const p = await a.start();
+    try {
+      const created = await e.h.admin('/jobs', {
+        json: { kind: 'connectivity-check', params: { ssh: [{ host: '127.0.0.1', port: e.sshd.port, user: e.sshd.user }], kube: [{ context: 'sim', namespace: 'media' }] }, tags: ['preview'], dryRun: true },
+      });
+      expect(created.status).toBe(201);
+      const kubeBefore = e.kube.requests.length;
+      const job = await e.waitFor(created.body.id, (j) => ['succeeded', 'failed', 'needs_attention'].includes(j.status));
+      const logs = await e.logs(created.body.id);
+      expect(job.status, logs).toBe('succeeded');
+      expect(logs).toContain('dry run of connectivity-check');
+      expect(logs).toMatch(/ssh .*127\.0\.0\.1/);
+      expect(logs).toContain('done (dry run)');
+      expect(logs).not.toMatch(/Linux /); // nothing ran on the host
+      expect(e.kube.requests.length).toBe(kubeBefore);
+
+      // A kind with an approval: the preview runs through it and says where a real run would wait.
+      const gated = await e.h.admin('/jobs', { json: { kind: 'approval-selftest', params: { note: 'swap disks' }, tags: ['preview'], dryRun: true } });
+      const done = await e.waitFor(gated.body.id, (j) => ['succeeded', 'failed', 'awaiting_approval'].includes(j.status));
+      expect(done.status).toBe('succeeded');
+      expect(await e.logs(gated.body.id)).toContain('apply: Apply (needs approval) (a real run waits for approval here)');
+    } finally {
+      await stopAgent(p);
+    }
+  }, 60_000);
+
   it('approval gate: the step waits until approved, then runs', async () => {
     const a = await e.enroll(['approve']);
     const p = await a.start();

@@ -92,7 +92,7 @@ describe('overseerr-to-nomad and friends through plexops-agent exec', () => {
     const o = r.stdout;
     const api = `${nomad.url}/v1`;
     const markers = [
-      '# dry run of overseerr-to-nomad',
+      'dry run of overseerr-to-nomad',
       '--- step 1/13 preflight', 'docker version', 'docker inspect', `GET ${api}/agent/self`, `GET ${api}/plugin/csi/hostpath`, `GET ${api}/var/nomad/jobs/overseerr`, 'litestream version', 'litestream generations',
       '--- step 2/13 inventory', 'du -sb', 'settings.json', 'PRAGMA integrity_check', 'GET http://127.0.0.1:PUBLISHED-PORT/api/v1/status',
       '--- step 3/13 backup', 'tar -C',

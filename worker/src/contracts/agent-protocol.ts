@@ -162,6 +162,11 @@ export const ClaimedJob = z.object({
   steps: z.array(ClaimedStep),
   approvals: z.array(ApprovalInfo),
   cancelRequested: z.boolean(),
+  /**
+   * A preview: print every command and call, run none, approvals not asked. Added within version 1
+   * (absent → false): an agent too old to know it must not claim previews, so upgrade agents first.
+   */
+  dryRun: z.boolean().optional(),
   /** This claim's first log seq: the worker's stored log ends just before it (absent → 0). */
   logNextSeq: z.number().int().min(0).optional(),
   /** Byte offset of `logNextSeq` in the job's whole log (absent → 0). */

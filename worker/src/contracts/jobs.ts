@@ -18,6 +18,8 @@ export const CreateJobRequest = z.strictObject({
    */
   params: storableJson(z.unknown()).optional(),
   tags: AgentTags.default([]),
+  /** A preview: the agent prints what every step would run and runs nothing (no approvals asked). */
+  dryRun: z.boolean().default(false),
 });
 export type CreateJobRequest = z.input<typeof CreateJobRequest>;
 
@@ -33,6 +35,7 @@ export const JobSummary = z.object({
   agentId: z.string().nullable(),
   currentStep: z.number().int().nullable(),
   cancelRequested: z.boolean(),
+  dryRun: z.boolean(),
   createdBy: z.string(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),

@@ -12,7 +12,7 @@ import { validate } from '../middleware/validate';
 import { actorOf } from '../middleware/admin-auth';
 import { requireConfig } from '../middleware/request-context';
 import { getHub } from '../hub/hub-client';
-import { createJob } from '../services/jobs/create-job';
+import { createJob, runForReal } from '../services/jobs/create-job';
 import { getJob, listJobs, readLogs } from '../services/jobs/query-jobs';
 import { approveStep, cancelJob, rejectStep, retryJob } from '../services/jobs/admin-actions';
 import { streamJobLogs } from '../services/jobs/log-stream';
@@ -38,7 +38,12 @@ export const jobsApiRoutes = new Hono<AppEnv>()
   .get('/job-kinds', (c) => c.json({ items: describeJobKinds() }, 200))
   .post('/jobs', validate('json', CreateJobRequest), async (c) => {
     const body = c.req.valid('json');
-    const { id } = await createJob(c.var.db(), { kind: body.kind, params: body.params, tags: body.tags, createdBy: actorOf(c) });
+    const { id } = await createJob(c.var.db(), { kind: body.kind, params: body.params, tags: body.tags, createdBy: actorOf(c), dryRun: body.dryRun });
+    await getHub(c.env).pokeWork();
+    return c.json(await getJob(c.var.db(), id), 201);
+  })
+  .post('/jobs/:id/run', validate('param', IdParam), async (c) => {
+    const { id } = await runForReal(c.var.db(), c.req.valid('param').id, actorOf(c));
     await getHub(c.env).pokeWork();
     return c.json(await getJob(c.var.db(), id), 201);
   })

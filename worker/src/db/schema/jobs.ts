@@ -66,6 +66,11 @@ export const jobs = pgTable(
      * covers only seqs from here on. Null on jobs never claimed since this column was added (→ 0).
      */
     logClaimFirstSeq: integer('log_claim_first_seq'),
+    /**
+     * A preview: the agent prints every command and call the steps would make and runs none of
+     * them; no step waits for an approval (nothing is changed). "Run it for real" makes a new job.
+     */
+    dryRun: boolean('dry_run').notNull().default(false),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -81,6 +81,7 @@ async function claimRow(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: number, ki
       steps: steps.map((s) => ({ index: s.index, id: s.stepId, status: s.status, attempts: s.attempts, outputs: (s.outputs as Record<string, unknown> | null) ?? null })),
       approvals: await loadApprovals(tx, id),
       cancelRequested: job.cancelRequestedAt !== null,
+      dryRun: job.dryRun,
       logNextSeq: Number(row.next_seq),
       logNextOffset: Number(row.next_offset),
     };

@@ -21,6 +21,7 @@ function summary(j: JobRow): JobSummary {
     agentId: j.agentId,
     currentStep: j.currentStep,
     cancelRequested: j.cancelRequestedAt !== null,
+    dryRun: j.dryRun,
     createdBy: j.createdBy,
     createdAt: j.createdAt.toISOString(),
     startedAt: iso(j.startedAt),
