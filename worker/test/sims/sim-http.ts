@@ -16,6 +16,15 @@ export interface StartedServer {
   close(): Promise<void>;
 }
 
+/** Listens on 127.0.0.1 with an ephemeral port (never another address: tests stay on loopback); the port. */
+export async function listenOnLoopback(server: Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
 /** Listen on 127.0.0.1:0; a handler that throws answers 500 instead of killing the test process. */
 export async function startLoopbackServer(handler: Handler): Promise<StartedServer> {
   const server = createServer((req, res) => {
@@ -29,11 +38,7 @@ export async function startLoopbackServer(handler: Handler): Promise<StartedServ
   // Hostile clients must not hang a test run: cap header/idle time.
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     server,
     url: `http://127.0.0.1:${port}`,

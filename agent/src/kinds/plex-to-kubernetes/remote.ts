@@ -53,9 +53,10 @@ export function sourceArgv(ctx: StepContext<unknown>, source: Source, script: st
   return sshArgv(ctx.config, sshTarget(source), rule.hostKeys, source.sudo === 'sudo-n' ? ['sudo', '-n', '--', ...sh] : sh);
 }
 
-export async function onSource(ctx: StepContext<unknown>, source: Source, script: string, o: RunOpts = {}): Promise<RunResult> {
+/** One command of the move, output captured, failing the step unless `check: false`. */
+async function runChecked(ctx: StepContext<unknown>, argv: string[], what: string, o: RunOpts): Promise<RunResult> {
   const r = await runProcess({
-    argv: sourceArgv(ctx, source, script),
+    argv,
     env: ctx.config.env,
     log: ctx.log,
     graceMs: ctx.config.cancelGraceMs,
@@ -67,30 +68,20 @@ export async function onSource(ctx: StepContext<unknown>, source: Source, script
     ...(o.cleanup ? {} : { signal: ctx.signal }),
     ...(ctx.onSpawn ? { onSpawn: ctx.onSpawn } : {}),
   });
-  if (o.check !== false && (r.code !== 0 || r.cancelled)) fail(o.check ?? 'command on the source', r);
+  if (o.check !== false && (r.code !== 0 || r.cancelled)) fail(o.check ?? what, r);
   return r;
+}
+
+export function onSource(ctx: StepContext<unknown>, source: Source, script: string, o: RunOpts = {}): Promise<RunResult> {
+  return runChecked(ctx, sourceArgv(ctx, source, script), 'command on the source', o);
 }
 
 export function kubeArgv(ctx: StepContext<unknown>, target: Target, args: readonly string[]): string[] {
   return kubectlArgv(ctx.config, target.context, [`--namespace=${target.namespace}`, ...args]);
 }
 
-export async function kube(ctx: StepContext<unknown>, target: Target, args: readonly string[], o: RunOpts = {}): Promise<RunResult> {
-  const r = await runProcess({
-    argv: kubeArgv(ctx, target, args),
-    env: ctx.config.env,
-    log: ctx.log,
-    graceMs: ctx.config.cancelGraceMs,
-    timeoutMs: o.timeoutMs ?? ctx.config.targetTimeoutMs * 6,
-    stdout: 'capture',
-    captureLimit: o.captureLimit ?? 16 * 1024 * 1024,
-    dryRun: ctx.dryRun,
-    ...(o.input !== undefined ? { input: o.input } : {}),
-    ...(o.cleanup ? {} : { signal: ctx.signal }),
-    ...(ctx.onSpawn ? { onSpawn: ctx.onSpawn } : {}),
-  });
-  if (o.check !== false && (r.code !== 0 || r.cancelled)) fail(o.check ?? `kubectl ${args[0] ?? ''}`, r);
-  return r;
+export function kube(ctx: StepContext<unknown>, target: Target, args: readonly string[], o: RunOpts = {}): Promise<RunResult> {
+  return runChecked(ctx, kubeArgv(ctx, target, args), `kubectl ${args[0] ?? ''}`, o);
 }
 
 /** A shell script run in a pod (`kubectl exec pod -- sh -c script`). */

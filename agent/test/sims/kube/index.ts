@@ -34,7 +34,6 @@ import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { ObjectStore } from './store.js';
 import { Registry } from './registry.js';
 import { Timers } from './timers.js';
@@ -54,6 +53,7 @@ import { PodFilesystems } from './podfs.js';
 import { ExecServer } from './exec.js';
 import { PodRuntime, type ImageResolver } from './runtime.js';
 import type { DenyRule } from './authz.js';
+import { listenOnLoopback } from '../../../../worker/test/sims/sim-http';
 
 export type { DenyRule } from './authz.js';
 export type { PodFilesystems, Mount } from './podfs.js';
@@ -154,11 +154,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     requests,
     onUpgrade: (req, socket, head, route) => execServer.handleUpgrade(req, socket, head, route),
   }, cert);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   const url = `${cert ? 'https' : 'http'}://127.0.0.1:${port}`;
   const kubeconfigPath = await writeKubeconfig(dir, url, token, cert?.cert);
 

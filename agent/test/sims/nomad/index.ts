@@ -58,7 +58,6 @@ import { type ProcessRunnerOptions, ProcessRunner, type TaskFault } from './proc
 import { clientRoutes } from './routes-client';
 import { serviceRoutes } from './services';
 import { csiDirFor } from './task-fs';
-import type { AddressInfo } from 'node:net';
 import { invalidMethod, NomadError } from './errors';
 import { jobRoutes } from './routes-jobs';
 import { addNode, nodeRoutes } from './nodes';
@@ -67,6 +66,7 @@ import { migrateAlloc } from './scheduler';
 import * as sys from './routes-system';
 import { type AclRule, type Ctx, decodeJson, enforceAcl, parseToken, readBody, resolveIdentity, type Route, runBlocking, type SimConfig, writeError, writeReply } from './server';
 import { SimState } from './state';
+import { listenOnLoopback } from '../../../../worker/test/sims/sim-http';
 
 export interface NomadSimOptions {
   /** If set, ACLs are enabled and this secret is the (only) management token. */
@@ -233,11 +233,7 @@ export async function startNomadSim(opts: NomadSimOptions = {}): Promise<NomadSi
       });
   });
   server.headersTimeout = 10_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     requests,

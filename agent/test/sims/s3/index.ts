@@ -29,13 +29,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { bucketLocation, createBucket, deleteBucket, listBuckets, listObjectsV1, listObjectsV2 } from './buckets';
 import { invalidUri, methodNotAllowed, noSuchBucket, notImplemented, S3Error } from './errors';
 import * as objects from './objects';
 import { type Credential, EMPTY_SHA256, queryPairs, verify } from './sigv4';
 import { type Bucket, S3Store } from './store';
 import { escapeXml } from './xml';
+import { listenOnLoopback } from '../../../../worker/test/sims/sim-http';
 
 export type { Credential } from './sigv4';
 
@@ -275,11 +275,7 @@ export async function startS3Sim(opts: S3SimOptions = {}): Promise<S3Sim> {
       });
   });
   server.headersTimeout = 10_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
