@@ -15,6 +15,10 @@ export default defineConfig({
   test: {
     // The app logs one JSON line per event; show them only for tests that fail.
     silent: 'passed-only',
+    // Most test time is spent waiting on real processes (workerd, Postgres, sshd, Chromium, kubectl):
+    // two files at a time on a two-core machine halves the wall time. Tests that depend on timing
+    // (leases, long-polls) use margins that hold under this load.
+    maxWorkers: 2,
     globalSetup: ['./worker/test/support/global-setup.ts'],
     projects: [
       {

@@ -196,7 +196,7 @@ describe('pictures', () => {
   });
 
   it("shows an account's totals, favourite shows, graphs and whole history", async () => {
-    const api = (await stack.admin('/accounts/24680135')).body;
+    const api = (await stack.admin('/stats/accounts/24680135')).body;
     const page = await stack.signedInPage('/stats');
     try {
       await page.getByTestId('accounts').getByRole('link', { name: 'kid' }).click();

@@ -50,7 +50,7 @@ describe('sessions card', () => {
       }
       await card.getByRole('button', { name: 'End', exact: true }).click();
       await card.getByRole('button', { name: 'Yes, end it' }).click();
-      await card.getByText('The session of tablet-owner was ended.').waitFor();
+      await page.getByRole('status').getByText('The session of tablet-owner was ended.').waitFor();
       expect(await card.getByText('TabletBrowser/7.1').count()).toBe(0);
       expect(await stillIn()).toBe(401);
     } finally {

@@ -171,6 +171,7 @@ describe('npm start', { timeout: 240_000 }, () => {
       await page.getByTestId('principal').waitFor();
       await page.goto(`${url}/agents`);
       await page.getByRole('button', { name: 'Enroll an agent' }).click();
+      await page.getByRole('button', { name: 'Create enrollment code' }).click();
       await page.getByRole('button', { name: 'Copy command' }).click();
       await page.getByText('Copied.').waitFor();
       const pasted = await page.evaluate<string>('navigator.clipboard.readText()');

@@ -113,7 +113,7 @@ export const humanError: z.core.$ZodErrorMap = (iss) => {
  */
 function polish(message: string, path: readonly PropertyKey[]): string {
   let m = message.trim();
-  if (/^(must|may|should|is|are|has|needs)\b/.test(m)) m = `${fieldLabel(path)} ${m}`;
+  if (/^(must|may|should|is|are|has|needs|contains)\b/.test(m)) m = `${fieldLabel(path)} ${m}`;
   m = m.charAt(0).toUpperCase() + m.slice(1);
   return /[.!?…)]$/.test(m) ? m : `${m}.`;
 }

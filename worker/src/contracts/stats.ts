@@ -1,6 +1,6 @@
 /**
  * @module
- * Watch statistics for the graphs (`GET /api/stats`) and the per-account pages (`/api/accounts*`).
+ * Watch statistics for the graphs (`GET /api/stats`) and the per-account pages (`/api/stats/accounts*`).
  * Every number is an SQL aggregate over completed plays. Days, hours and weekdays are counted in
  * the time zone the caller names (`tz`, an IANA name; the admin sends the browser's), UTC by
  * default: Plex webhooks carry no time zone for an account, so "the viewer's local day" is the

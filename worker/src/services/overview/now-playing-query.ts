@@ -63,7 +63,7 @@ export async function readNowPlaying(db: DbOrTx, now: Date): Promise<{ items: No
          AND e.event IN (${events}) AND e.status NOT IN ('ignored', 'duplicate')
        ORDER BY k.session_key, e.received_at DESC, e.id DESC
     )
-    SELECT l.*, coalesce(ta.title, l.account_title) AS account_title, mp.tmdb_id
+    SELECT l.*, coalesce(ta.display_name, ta.title, l.account_title) AS account_title, mp.tmdb_id
       FROM latest l
       LEFT JOIN tracker_accounts ta ON ta.account_id = l.account_id
       LEFT JOIN LATERAL (

@@ -106,7 +106,7 @@ async function top(db: DbOrTx, w: Window, kind: 'show' | 'movie', limit: number)
 
 async function totalsAndAccounts(db: DbOrTx, w: Window) {
   const r = await db.execute<{ account_id: string; title: string | null; plays: string; episodes: string; movies: string; minutes: string }>(sql`
-    SELECT p.account_id, ta.title, count(*) AS plays,
+    SELECT p.account_id, coalesce(ta.display_name, ta.title) AS title, count(*) AS plays,
            count(*) FILTER (WHERE p.kind = 'episode') AS episodes, count(*) FILTER (WHERE p.kind = 'movie') AS movies,
            coalesce(sum(coalesce(p.duration_ms, e.runtime_minutes * 60000, m.runtime_minutes * 60000, 0)), 0) / 60000 AS minutes
       FROM plays p
@@ -114,7 +114,7 @@ async function totalsAndAccounts(db: DbOrTx, w: Window) {
       LEFT JOIN movies m ON m.id = p.movie_id
       LEFT JOIN tracker_accounts ta ON ta.account_id = p.account_id
      WHERE ${whereWindow(w)}
-     GROUP BY p.account_id, ta.title ORDER BY plays DESC, p.account_id`);
+     GROUP BY p.account_id, ta.display_name, ta.title ORDER BY plays DESC, p.account_id`);
   const totals = { plays: 0, episodes: 0, movies: 0, minutes: 0 };
   for (const x of r.rows) {
     totals.plays += n(x.plays);

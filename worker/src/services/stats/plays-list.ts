@@ -59,7 +59,7 @@ export async function listPlays(db: DbOrTx, q: { accountId?: string | undefined;
     after = sql`AND (p.played_at < ${at}::timestamptz OR (p.played_at = ${at}::timestamptz AND p.id < ${id}))`;
   }
   const r = await db.execute<Row>(sql`
-    SELECT p.id, p.played_at, p.played_at::text AS key, p.account_id, ta.title AS account_title, p.kind, p.source, p.show_id,
+    SELECT p.id, p.played_at, p.played_at::text AS key, p.account_id, coalesce(ta.display_name, ta.title) AS account_title, p.kind, p.source, p.show_id,
            s.title AS show_title, s.tmdb_id AS show_tmdb, e.season, e.episode, e.title AS episode_title,
            m.title AS movie_title, m.year AS movie_year, m.tmdb_id AS movie_tmdb, pm.server_uuid, pm.plex_rating_key
       FROM plays p
