@@ -24,7 +24,7 @@ function expectRefused(r: Reply<unknown>, field: RegExp, what: RegExp = /NUL|sur
   expect(r.status, JSON.stringify(r.body)).toBe(400);
   expect(r.body.error?.code).toBe('BAD_REQUEST');
   // The message names the field in words ("Name contains a NUL…"); its issues carry the exact path.
-  const said = `${r.body.error?.message} ${JSON.stringify(r.body.error?.issues ?? [])}`;
+  const said = `${r.body.error?.message} ${JSON.stringify((r.body.error as { issues?: unknown } | undefined)?.issues ?? [])}`;
   expect(said).toMatch(field);
   expect(r.body.error?.message).toMatch(what);
 }
