@@ -137,7 +137,8 @@ describe('admin SPA in Chromium', () => {
       ['/no/such/page', 'Not found · plexops'],
     ] as const) {
       await page.goto(`${server.url}${path}`);
-      await page.waitForFunction(`document.title === ${JSON.stringify(title)}`);
+      // A function, not a string: the admin's CSP (no unsafe-eval) refuses string predicates.
+      await page.waitForFunction((t: string) => (globalThis as unknown as { document: { title: string } }).document.title === t, title);
     }
     // The first Tab reaches the skip link; following it puts focus on the page's main content.
     await page.goto(`${server.url}/settings`);
