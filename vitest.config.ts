@@ -11,6 +11,24 @@ process.env.PLEXOPS_TEST_WS_PORT ??= String(await freePort());
 const wsProxy = `127.0.0.1:${process.env.PLEXOPS_TEST_WS_PORT}`;
 const workerdDbUrl = `postgres://postgres:postgres@127.0.0.1:${process.env.PLEXOPS_TEST_PG_PORT}/plexops_workerd`;
 
+/**
+ * Files that kill and restart real processes or measure a timing bound (a drain cut-off, a seed's
+ * final sync, a supervisor's restart): they run one at a time after everything else, so another
+ * file's load cannot stretch the timings they assert.
+ */
+const ALONE = [
+  'worker/dev/start.test.ts',
+  'worker/test/node/plex/crash-recovery.test.ts',
+  'worker/test/node/oversized-body.test.ts',
+  'agent/test/e2e/resilience.test.ts',
+  'agent/test/integration/overseerr-live-seed.test.ts',
+];
+const NODE_TESTS = {
+  environment: 'node',
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+} as const;
+
 export default defineConfig({
   test: {
     // The app logs one JSON line per event; show them only for tests that fail.
@@ -23,8 +41,8 @@ export default defineConfig({
     projects: [
       {
         test: {
+          ...NODE_TESTS,
           name: 'node',
-          environment: 'node',
           include: [
             'worker/src/**/*.test.ts',
             'worker/dev/**/*.test.ts',
@@ -33,9 +51,17 @@ export default defineConfig({
             'agent/**/*.test.ts',
             'admin/test/**/*.test.ts',
           ],
-          exclude: ['**/node_modules/**', 'agent/dist/**'],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+          exclude: ['**/node_modules/**', 'agent/dist/**', ...ALONE],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          ...NODE_TESTS,
+          name: 'node-alone',
+          include: ALONE,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -56,6 +82,7 @@ export default defineConfig({
           name: 'workerd',
           include: ['worker/test/workerd/**/*.test.ts'],
           testTimeout: 30_000,
+          sequence: { groupOrder: 0 },
         },
       },
     ],
