@@ -109,7 +109,7 @@ describe('jobs pages', () => {
       await page.getByRole('heading', { name: /Approval self-test/ }).locator('[data-status="preview"]').waitFor();
 
       // The agent is told it is a dry run, and no step waits for an approval.
-      const job = (await agent.wait(0)).body.job as ClaimedJob;
+      const job = (await agent.wait(0, undefined, { previews: true })).body.job as ClaimedJob;
       expect(job).toMatchObject({ id: previewId, dryRun: true });
       for (const i of [0, 1]) {
         expect((await agent.startStep(job, i)).body.status).toBe('ok');

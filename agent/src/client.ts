@@ -137,7 +137,8 @@ export class AgentClient {
     return this.#call('/enroll', req, EnrollResponse);
   }
   wait(waitMs: number, signal?: AbortSignal, opts: { scope?: ClaimScope } = {}) {
-    return this.#call('/wait', { waitMs, ...opts }, WaitResponse, { extraTimeoutMs: waitMs, ...(signal ? { signal } : {}) });
+    // This agent runs a preview as a dry run: say so, or the worker never hands it one.
+    return this.#call('/wait', { waitMs, previews: true, ...opts }, WaitResponse, { extraTimeoutMs: waitMs, ...(signal ? { signal } : {}) });
   }
   heartbeat(jobId: string, req: HeartbeatRequest, signal?: AbortSignal) {
     return this.#call(`/jobs/${enc(jobId)}/heartbeat`, req, HeartbeatResponse, {

@@ -127,6 +127,11 @@ export const WaitRequest = z.strictObject({
   /** How long the server may hold the request; defaults to (and is capped at) the server's wait. */
   waitMs: z.number().int().min(0).max(MAX_WAIT_MS).optional(),
   scope: ClaimScope.optional(),
+  /**
+   * This agent runs a job marked `dryRun` as a dry run. Added within version 1: without it the
+   * worker never hands the agent a preview (an older agent would run it for real).
+   */
+  previews: z.boolean().optional(),
 });
 export type WaitRequest = z.infer<typeof WaitRequest>;
 
@@ -162,10 +167,7 @@ export const ClaimedJob = z.object({
   steps: z.array(ClaimedStep),
   approvals: z.array(ApprovalInfo),
   cancelRequested: z.boolean(),
-  /**
-   * A preview: print every command and call, run none, approvals not asked. Added within version 1
-   * (absent → false): an agent too old to know it must not claim previews, so upgrade agents first.
-   */
+  /** A preview: print every command and call, run none, approvals not asked (only to agents that said `previews`). */
   dryRun: z.boolean().optional(),
   /** This claim's first log seq: the worker's stored log ends just before it (absent → 0). */
   logNextSeq: z.number().int().min(0).optional(),

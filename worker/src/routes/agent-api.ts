@@ -77,6 +77,7 @@ export const agentApiRoutes = new Hono<AgentEnv>()
       address: sourceAddress(c.req.raw.headers),
       waitMs,
       ...(body.scope ? { scope: body.scope } : {}),
+      previews: body.previews === true,
       leaseTtlMs: cfg.AGENT_LEASE_TTL_MS,
       aborted: () => c.req.raw.signal?.aborted ?? false,
       storedSecret: storedSecretResolver(c.var.db(), cfg.SECRETS_KEY),

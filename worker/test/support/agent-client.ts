@@ -52,8 +52,9 @@ export class TestAgentClient {
     return r;
   }
 
-  wait(waitMs?: number, signal?: AbortSignal): Promise<Reply<WaitResponse>> {
-    return this.call('/wait', waitMs === undefined ? {} : { waitMs }, signal ? { signal } : {});
+  /** `previews`: say this agent runs previews as dry runs (without it the worker hands it none). */
+  wait(waitMs?: number, signal?: AbortSignal, opts: { previews?: boolean } = {}): Promise<Reply<WaitResponse>> {
+    return this.call('/wait', { ...(waitMs === undefined ? {} : { waitMs }), ...opts }, signal ? { signal } : {});
   }
 
   /**

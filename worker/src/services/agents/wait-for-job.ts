@@ -25,6 +25,8 @@ export interface WaitOptions {
   scope?: WaitScope;
   /** Stops before claiming if the client went away (the job would sit leased to nobody). */
   aborted?: () => boolean;
+  /** The agent runs previews as dry runs (see claim-job.ts). */
+  previews?: boolean;
   /** Stored secrets a claimed job's kind asks for (see claim-secrets.ts). */
   storedSecret?: StoredSecretResolver;
 }
@@ -55,7 +57,11 @@ export async function waitForJob(getDb: () => Db, hub: HubApi, opts: WaitOptions
     // SQL write: "never connected" must end, and "online" must not depend on the hub's memory alone.
     if (r.firstContact) await getDb().update(agents).set({ lastSeenAt: sql`now()` }).where(eq(agents.id, r.agentId));
     if (r.kind === 'idle' || opts.aborted?.()) return null;
-    const job = await claimJob(getDb(), { id: r.agentId, tags: r.tags }, opts.leaseTtlMs, scope === 'read-only' ? readOnlyJobKinds() : undefined, opts.storedSecret);
+    const job = await claimJob(getDb(), { id: r.agentId, tags: r.tags }, opts.leaseTtlMs, {
+      kinds: scope === 'read-only' ? readOnlyJobKinds() : undefined,
+      previews: opts.previews,
+      storedSecret: opts.storedSecret,
+    });
     await hub.claimDone({ agentId: r.agentId, gen: r.gen, found: job !== null, scope });
     if (job) {
       await hub.watchLease(Date.parse(job.leaseExpiresAt));

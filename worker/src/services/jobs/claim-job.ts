@@ -22,24 +22,29 @@ export interface ClaimingAgent {
   tags: string[];
 }
 
-/** `kinds`: claim only jobs of these kinds (an agent whose ordinary slots are busy). */
-export async function claimJob(
-  db: DbOrTx,
-  agent: ClaimingAgent,
-  leaseTtlMs: number,
-  kinds?: readonly string[],
-  storedSecret: StoredSecretResolver = async () => null,
-): Promise<ClaimedJob | null> {
-  await expireLeases(db);
-  const claimed = await claimRow(db, agent, leaseTtlMs, kinds);
-  return claimed && { ...claimed, params: await withClaimSecrets(claimed.kind, claimed.params, storedSecret) };
+export interface ClaimOptions {
+  /** Claim only jobs of these kinds (an agent whose ordinary slots are busy). */
+  kinds?: readonly string[] | undefined;
+  /**
+   * The agent said it runs previews as dry runs. An agent that did not (one older than previews)
+   * is never handed one: it would run it for real, without the approvals a preview skips.
+   */
+  previews?: boolean | undefined;
+  storedSecret?: StoredSecretResolver | undefined;
 }
 
-async function claimRow(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: number, kinds?: readonly string[]): Promise<ClaimedJob | null> {
+export async function claimJob(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: number, opts: ClaimOptions = {}): Promise<ClaimedJob | null> {
+  await expireLeases(db);
+  const claimed = await claimRow(db, agent, leaseTtlMs, opts);
+  return claimed && { ...claimed, params: await withClaimSecrets(claimed.kind, claimed.params, opts.storedSecret ?? (async () => null)) };
+}
+
+async function claimRow(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: number, { kinds, previews }: ClaimOptions): Promise<ClaimedJob | null> {
   return db.transaction(async (tx) => {
     const leaseToken = `lse_${randomSecret(24)}`;
     const tags = JSON.stringify(agent.tags);
     const kindFilter = kinds ? sql`AND kind IN (SELECT jsonb_array_elements_text(${JSON.stringify(kinds)}::jsonb))` : sql``;
+    const previewFilter = previews ? sql`` : sql`AND NOT dry_run`;
     // The claim's log starts after the last stored chunk (max, not count: a hole left by an
     // earlier claim stays a hole rather than shifting everyone's numbering).
     const claimed = await tx.execute<{ id: string; next_seq: number; next_offset: string | number }>(sql`
@@ -57,6 +62,7 @@ async function claimRow(db: DbOrTx, agent: ClaimingAgent, leaseTtlMs: number, ki
         WHERE status = 'queued'
           AND tags <@ ARRAY(SELECT jsonb_array_elements_text(${tags}::jsonb))
           ${kindFilter}
+          ${previewFilter}
         ORDER BY created_at, id
         FOR UPDATE SKIP LOCKED
         LIMIT 1

@@ -1,7 +1,8 @@
 /**
  * Previews (dry runs) through the real Worker in workerd: a preview asks no approval (its steps
- * start without one), the agent is told it is a dry run, and "Run it for real" makes a new job from
- * the preview's stored params — approvals asked again — and only from a preview.
+ * start without one); only an agent that says it runs previews gets one, and it is told it is a
+ * dry run; "Run it for real" makes a new job from the preview's stored params — approvals asked
+ * again — and only from a preview.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJobsHarness, type JobsHarness } from '../../support/jobs-fixtures';
@@ -21,7 +22,10 @@ describe('previews (dry runs)', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ dryRun: true, status: 'queued' });
     expect(created.body.steps.map((s: { needsApproval: boolean }) => s.needsApproval)).toEqual([false, false]);
-    const job = (await a.wait()).body.job!;
+    // An agent that does not say it runs previews (one older than them) is never handed one.
+    const old = await h.enrollAgent({ tags: ['pv'] });
+    expect((await old.wait(0)).body.job).toBeNull();
+    const job = (await a.wait(undefined, undefined, { previews: true })).body.job!;
     expect(job).toMatchObject({ id: created.body.id, dryRun: true });
     for (const i of [0, 1]) {
       expect((await a.startStep(job, i)).body.status).toBe('ok');
@@ -39,10 +43,8 @@ describe('previews (dry runs)', () => {
     expect(real.body).toMatchObject({ kind: 'approval-selftest', dryRun: false, tags: ['pv2'], params: { note: 'ship', applyMs: 0 } });
     expect(real.body.steps[1]).toMatchObject({ needsApproval: true, paramsHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const a = await h.enrollAgent({ tags: ['pv2'] });
-    const first = (await a.wait()).body.job!;
-    // The preview was never claimed by a pv2 agent before; whichever comes first, the real one is not a dry run.
-    const claimed = first.id === real.body.id ? first : (await a.wait()).body.job!;
-    expect(claimed).toMatchObject({ id: real.body.id, dryRun: false });
+    // The preview is older, but this agent did not say it runs previews: it gets the real job.
+    expect((await a.wait()).body.job).toMatchObject({ id: real.body.id, dryRun: false });
   });
 
   it('refuses what is not a preview, what does not exist, and bad input', async () => {
