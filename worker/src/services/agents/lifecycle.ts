@@ -25,17 +25,19 @@ export async function markAgentOffline(db: DbOrTx, agentId: string): Promise<{ o
  */
 export async function revokeAgent(db: DbOrTx, agentId: string): Promise<Settled> {
   return db.transaction(async (tx) => {
+    // Jobs first, then the agent: the order every agent request takes (a heartbeat locks its job,
+    // then touches its agent). The other order deadlocks with a heartbeat in flight.
+    const held = await tx
+      .select({ id: jobs.id, cancel: jobs.cancelRequestedAt })
+      .from(jobs)
+      .where(and(eq(jobs.agentId, agentId), inArray(jobs.status, ['claimed', 'running'])))
+      .for('update');
     const rows = await tx
       .update(agents)
       .set({ revokedAt: sql`coalesce(${agents.revokedAt}, now())` })
       .where(eq(agents.id, agentId))
       .returning({ id: agents.id });
     if (!rows.length) throw new AppError('NOT_FOUND', 'No such agent.');
-    const held = await tx
-      .select({ id: jobs.id, cancel: jobs.cancelRequestedAt })
-      .from(jobs)
-      .where(and(eq(jobs.agentId, agentId), inArray(jobs.status, ['claimed', 'running'])))
-      .for('update');
     const settled = await settleLostLeases(
       tx,
       held.map((j) => ({ id: j.id, cancelRequested: j.cancel !== null })),

@@ -81,6 +81,22 @@ describe('revoking an agent that holds a job hands the job back at once', () => 
     expect(await agentInfo(agentId)).toMatchObject({ state: 'revoked', currentJobId: null });
   });
 
+  it('a revocation racing the agent\'s heartbeats always lands (no deadlock between the two)', async () => {
+    for (let round = 0; round < 8; round++) {
+      const a = await h.enrollAgent({ tags: [`race${round}`] });
+      const id = await h.createJob('agent-selftest', {}, [`race${round}`]);
+      const job = (await a.wait()).body.job!;
+      expect((await a.startStep(job, 0)).body.status).toBe('ok');
+      const agentId = await agentIdOf(a);
+      // Heartbeats lock the job, then touch the agent; the revocation must take the same order.
+      const beats = Array.from({ length: 6 }, () => a.heartbeat(job).catch(() => undefined));
+      const r = await h.admin(`/agents/${agentId}`, { method: 'DELETE' });
+      await Promise.all(beats);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body).toMatchObject({ revoked: true, requeued: [id] });
+    }
+  });
+
   it('non-idempotent step running → needs_attention, saying the agent was revoked', async () => {
     const a = await h.enrollAgent({ tags: ['rv2'] });
     const id = await h.createJob('agent-selftest', {}, ['rv2']);
