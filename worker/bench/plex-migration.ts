@@ -11,18 +11,20 @@
  *   - the old manual route: tar.gz to a file on the source, `scp -O` to the agent host, `kubectl cp` into a pod,
  *     extract there.
  * All three move the same tar stream (same tree, same excludes), so each rate is the job's stream bytes over
- * that route's wall time. Temporary disk: during the job's transfer, `du -sb` every 200 ms of the agent's
- * TMPDIR and HOME/config dir, and of everything the source "VM" can write (its sandbox root, upper and work
- * layers and the Plex data's parent directory) — the figure is the largest growth over the value when the
- * transfer started. The manual route's own temporary files are measured the same way for contrast.
+ * that route's wall time. Temporary disk: during the job's transfer, the largest growth of what is stored
+ * under the agent's TMPDIR and HOME/config dir, and under everything the source "VM" can write (its sandbox
+ * root, upper and work layers and the Plex data's parent directory), watched with inotify (disk-growth.ts —
+ * a `du` loop over the library slowed the measured transfer threefold). The manual route's own temporary
+ * files are measured the same way for contrast.
  * Targets (issue 9): job ≥ 85 % of the raw baseline, ≥ 2× the manual route, 0 bytes of temporary disk.
  */
 // Keep miniflare-free: nothing here talks to a Worker.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startAgent } from '../../agent/test/support/agent-bin';
 import { CONFIG_PVC, STS, PATH_MAP, startPlexExec, type PlexExec } from '../../agent/test/integration/plex-exec';
+import { DiskGrowth } from './disk-growth';
 
 const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const UNITS: Record<string, number> = { '': 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
@@ -37,32 +39,6 @@ const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const mb = (bytesPerSecond: number) => `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
 const human = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${n} B`);
 const note = (s: string) => process.stderr.write(`${s}\n`);
-
-/** Total bytes under the paths (du -sb; missing paths count 0). */
-function du(paths: string[]): number {
-  const r = spawnSync('du', ['-sbc', ...paths], { encoding: 'utf8' });
-  return Number(r.stdout.trim().split('\n').at(-1)?.split('\t')[0] ?? 0);
-}
-
-/** Largest growth of `du(paths)` while `during` runs, sampled every 200 ms. */
-async function peakGrowth<T>(paths: string[], during: () => Promise<T>): Promise<{ result: T; growth: number }> {
-  const base = du(paths);
-  let peak = base;
-  let done = false;
-  const sampler = (async () => {
-    while (!done) {
-      peak = Math.max(peak, du(paths));
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
-  try {
-    const result = await during();
-    return { result, growth: Math.max(0, peak - base) };
-  } finally {
-    done = true;
-    await sampler;
-  }
-}
 
 function run(argv: string[], env: Record<string, string>): Promise<{ code: number | null; seconds: number; stderr: string }> {
   const started = process.hrtime.bigint();
@@ -110,25 +86,30 @@ async function main(): Promise<void> {
     note('warming the page cache (reading the library once on the source)…');
     await must('warm-up', [...ssh, `tar ${tarArgs} -cf - 'Plex Media Server' | cat > /dev/null`], env);
 
-    note('raw baseline: ssh … tar -c | kubectl exec -i … tar -x');
-    const raw = await must('raw baseline', ['sh', '-c', `${[...ssh, `tar ${tarArgs} -cf - 'Plex Media Server'`].map(shq).join(' ')} | ${[...kubectl, 'exec', '-i', 'bench-raw', '--', 'tar', '-xpf', '-', '--numeric-owner', '-C', '/scratch'].map(shq).join(' ')}`], env);
+    const rawBaseline = async (pass: number) => {
+      note(`raw baseline (pass ${pass} of 2): ssh … tar -c | kubectl exec -i … tar -x`);
+      const scratch = `/scratch/pass-${pass}`;
+      const into = [...kubectl, 'exec', '-i', 'bench-raw', '--', 'sh', '-c', `mkdir -p ${scratch} && exec tar -xpf - --numeric-owner -C ${scratch}`];
+      return must('raw baseline', ['sh', '-c', `${[...ssh, `tar ${tarArgs} -cf - 'Plex Media Server'`].map(shq).join(' ')} | ${into.map(shq).join(' ')}`], env);
+    };
+    const rawFirst = await rawBaseline(1);
 
-    note('the job: plexops-agent exec plex-to-kubernetes');
+    note('watching what the source and the agent host store (inotify), then the job: plexops-agent exec plex-to-kubernetes');
+    const sourceDisk = new DiskGrowth(sourcePaths);
+    const agentDisk = new DiskGrowth(agentPaths);
     const jobFile = join(x.dir, 'bench-job.json');
     writeFileSync(jobFile, JSON.stringify({ kind: 'plex-to-kubernetes', params: { source: x.source(), target: { context: 'sim', namespace: 'media' }, pathMap: PATH_MAP, overwrite: 'move-aside' } }));
     writeFileSync(join(x.dir, 'policy.json'), JSON.stringify({ ssh: [{ host: '127.0.0.1', port: x.host.sshd.port, users: ['root'] }], kube: [{ context: 'sim', namespaces: ['media'] }], nomad: [] }));
     const agent = await startAgent(['exec', jobFile, '--yes'], env, 3_600_000);
-    const inTransfer = async () => {
-      while (!agent.stdout().includes('--- step 6/12 transfer') && agent.child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    const until = async (re: RegExp) => {
+      while (!re.test(agent.stdout()) && agent.child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
     };
-    await inTransfer();
-    let agentGrowth = 0;
-    const src = await peakGrowth(sourcePaths, async () => {
-      const a = await peakGrowth(agentPaths, async () => {
-        while (!/--- step 7\/12|step transfer failed/.test(agent.stdout()) && agent.child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-      });
-      agentGrowth = a.growth;
-    });
+    await until(/--- step 6\/12 transfer/);
+    sourceDisk.mark();
+    agentDisk.mark();
+    await until(/--- step 7\/12|step transfer failed/);
+    const src = { growth: sourceDisk.close() };
+    const agentGrowth = agentDisk.close();
     const end = await agent.exited;
     const out = agent.stdout();
     if (end.code !== 0) throw new Error(`the job failed (exit ${end.code}):\n${out.slice(-4000)}\n${agent.stderr().slice(-2000)}`);
@@ -137,15 +118,18 @@ async function main(): Promise<void> {
     const bytes = Number(moved[1]);
     const jobSeconds = Number(moved[2]);
 
+    const rawSecond = await rawBaseline(2);
+    const raw = Math.min(rawFirst, rawSecond);
+
     note('the old manual route: tar.gz on the source, scp, kubectl cp, extract');
     const tgz = join(agentTmp, 'plex-manual.tgz');
-    const manual = await peakGrowth([...sourcePaths, ...agentPaths], async () => {
-      let s = await must('tar.gz on the source', [...ssh, `tar ${tarArgs} -czf /tmp/plex-manual.tgz 'Plex Media Server'`], env);
-      s += await must('scp', ['scp', '-O', '-q', '-F', x.host.sshd.clientConfig, '-P', String(x.host.sshd.port), 'root@127.0.0.1:/tmp/plex-manual.tgz', tgz], env);
-      s += await must('kubectl cp', [...kubectl, 'cp', tgz, 'bench-manual:/scratch/plex-manual.tgz'], env);
-      s += await must('extract in the pod', [...kubectl, 'exec', 'bench-manual', '--', 'tar', '-xzpf', '/scratch/plex-manual.tgz', '--numeric-owner', '-C', '/scratch'], env);
-      return s;
-    });
+    const manualDisk = new DiskGrowth([...sourcePaths, ...agentPaths]);
+    manualDisk.mark();
+    let manualSeconds = await must('tar.gz on the source', [...ssh, `tar ${tarArgs} -czf /tmp/plex-manual.tgz 'Plex Media Server'`], env);
+    manualSeconds += await must('scp', ['scp', '-O', '-q', '-F', x.host.sshd.clientConfig, '-P', String(x.host.sshd.port), 'root@127.0.0.1:/tmp/plex-manual.tgz', tgz], env);
+    manualSeconds += await must('kubectl cp', [...kubectl, 'cp', tgz, 'bench-manual:/scratch/plex-manual.tgz'], env);
+    manualSeconds += await must('extract in the pod', [...kubectl, 'exec', 'bench-manual', '--', 'tar', '-xzpf', '/scratch/plex-manual.tgz', '--numeric-owner', '-C', '/scratch'], env);
+    const manual = { result: manualSeconds, growth: manualDisk.close() };
     rmSync(tgz, { force: true });
 
     const jobRate = bytes / jobSeconds;
@@ -156,7 +140,7 @@ async function main(): Promise<void> {
     console.log(`library: ${human(SIZE)} of metadata requested; tar stream ${human(bytes)} after excludes (${fx.counts.metadata_items} items)`);
     console.log('route                                   seconds   throughput   temporary disk (agent host / source)');
     console.log(`plex-to-kubernetes job (transfer step)  ${jobSeconds.toFixed(1).padStart(7)}   ${mb(jobRate).padStart(10)}   ${human(agentGrowth)} / ${human(src.growth)}`);
-    console.log(`raw baseline (ssh tar | kubectl exec)   ${raw.toFixed(1).padStart(7)}   ${mb(rawRate).padStart(10)}   -`);
+    console.log(`raw baseline (ssh tar | kubectl exec)   ${raw.toFixed(1).padStart(7)}   ${mb(rawRate).padStart(10)}   -   (faster of 2 passes: ${rawFirst.toFixed(1)} s before the job, ${rawSecond.toFixed(1)} s after)`);
     console.log(`manual route (tgz, scp, kubectl cp)     ${manual.result.toFixed(1).padStart(7)}   ${mb(manualRate).padStart(10)}   ${human(manual.growth)} peak (both sides)`);
     const ok = ofRaw >= 85 && vsManual >= 2 && agentGrowth === 0 && src.growth === 0;
     console.log(`plex-migration: job ${mb(jobRate)}, raw baseline ${mb(rawRate)}, manual route ${mb(manualRate)}; job = ${ofRaw.toFixed(0)} % of raw (target ≥ 85 %), ${vsManual.toFixed(1)}× the manual route (target ≥ 2×); temporary disk during the transfer: agent host ${agentGrowth} B, source ${src.growth} B (target 0) — ${ok ? 'all targets met' : 'TARGET MISSED'}`);
