@@ -55,9 +55,13 @@ export class JobLog {
     for (const l of text.split(/\r?\n/)) this.#write(this.redactor.redactLine(l));
   }
 
-  /** A line assembler for a child's stdout/stderr; call `end()` when the stream closes. */
-  stream(prefix = ''): LineAssembler {
-    return new LineAssembler(this.redactor, (l) => this.#write(prefix + l));
+  /**
+   * A line assembler for a child's stdout/stderr; call `end()` when the stream closes. `take` sees
+   * each (redacted) line first and keeps it out of the log by returning true — a tool's progress
+   * lines are figures for the progress bar, not log lines.
+   */
+  stream(prefix = '', take?: (line: string) => boolean): LineAssembler {
+    return new LineAssembler(this.redactor, (l) => take?.(l) || this.#write(prefix + l));
   }
 
   /**
@@ -65,8 +69,8 @@ export class JobLog {
    * split into lines — unless a chunk looks binary, which is counted and summarised in one line
    * at the end instead of ever reaching the log.
    */
-  output(prefix = ''): { push(chunk: Buffer): void; end(): void } {
-    const lines = this.stream(prefix);
+  output(prefix = '', take?: (line: string) => boolean): { push(chunk: Buffer): void; end(): void } {
+    const lines = this.stream(prefix, take);
     const decoder = new StringDecoder('utf8');
     let binaryBytes = 0;
     return {

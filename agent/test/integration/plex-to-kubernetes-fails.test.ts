@@ -3,7 +3,8 @@
  * real kubectl against the kube simulator running the pms-docker stand-in): the agent policy refuses the host
  * or the namespace (before step one); a DB that fails Plex SQLite's integrity check (before anything is
  * touched); a copy corrupted on the way (caught by the manifest check, the path named, the partial copy
- * removed) — and the rollback then brings the source back with its identity.
+ * removed; this one from a source whose tar is not GNU tar, so the stream takes the agent's counted route)
+ * — and the rollback then brings the source back with its identity.
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,7 +72,12 @@ with open(p, "r+b") as f:
 
   it('catches a copy corrupted on the way: the path is named, the partial copy removed', async () => {
     writeFileSync(join(x.pvcDir(), '.fault-corrupt'), DB);
-    const r = await x.exec('plex-to-kubernetes', params());
+    // A tar that does not say it is GNU tar (as busybox's): no progress of its own, so the stream passes
+    // through the agent to be counted and hashed — the manifest check holds on that route too.
+    const wrapper = `#!/bin/sh\n[ "$1" = --version ] && { echo "tar (busybox) 1.36.1"; exit 0; }\nexec /usr/bin/tar "$@"\n`;
+    expect((await x.host.exec(`mkdir -p /usr/local/bin && printf '%s' '${wrapper}' > /usr/local/bin/tar && chmod 755 /usr/local/bin/tar`)).code).toBe(0);
+    const r = await x.exec('plex-to-kubernetes', params()).finally(() => x.host.exec('rm -f /usr/local/bin/tar'));
+    expect(r.stdout).toContain('source tar: tar (busybox) 1.36.1 (not GNU tar ≥ 1.28: the stream will pass through the agent to be counted)');
     expect(r.code, r.stdout.slice(-3000)).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`step transfer failed: the copy differs from the source at 1 path\\(s\\): ${DB.replace(/\./g, '\\.')}; the partial copy was removed`));
     expect(existsSync(join(x.pvcDir(), '.fault-corrupt'))).toBe(false); // the fault fired

@@ -68,6 +68,15 @@ describe('exec plex-to-kubernetes (real ssh, kubectl, pms-docker stand-in, PMS A
     expect(r.stdout).toContain(`answers /identity as ${fx.processedMachineIdentifier}, Plex ${fx.version}: same server`);
     expect(r.stdout).toMatch(/verified: integrity ok; metadata_items \d+/);
     expect(r.stdout).toMatch(/manifests of \d+ entries and \d+ checksums agree/);
+    // GNU tar on the source counts the stream itself: ssh and kubectl are joined by one pipe, and its
+    // total is the figure reported.
+    const moved = r.stdout.match(/moved (\d+) bytes in [\d.]+ s \([\d.]+ MB\/s, ssh → kubectl through one pipe\)/)?.[1];
+    expect(moved).toBeDefined();
+    expect(r.stdout).toContain(`Total bytes written: ${moved} (`);
+    // The progress total is the stream's size estimated in preflight (headers, long names, padding).
+    const estimate = Number(r.stdout.match(/a tar stream of about (\d+) bytes/)?.[1]);
+    expect(Math.abs(estimate - Number(moved)) / Number(moved)).toBeLessThan(0.01);
+    expect(r.stdout).not.toMatch(/^\[ssh\] tar: plexops-progress/m); // progress figures, not log lines
     expect(r.stdout).toContain('the existing Library on the PVC was moved to /config/Library.plexops-old-');
     expect(r.stdout).toContain('the tag was not checked against the image registry: versionPin.checkRegistry is off');
     expect(await x.identity()).toBe(fx.processedMachineIdentifier);

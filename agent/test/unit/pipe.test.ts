@@ -2,8 +2,10 @@
  * The pipe executor with real processes: a GiB moves byte-exact (the tee's sha256 equals what the
  * receiver computed), backpressure holds memory at a few buffers, cancel and failures stop both
  * sides (process groups, grandchildren included), and the log gets both sides' stderr but never
- * the piped bytes.
+ * the piped bytes. The direct route (one kernel pipe, nothing copied here) moves the same bytes,
+ * takes the sender's progress lines out of the log, and stops the same way.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { alive } from '../support/processes';
 import { runPipe } from '../../src/executors/pipe';
@@ -117,4 +119,67 @@ describe('runPipe', () => {
     expect(r.ok).toBe(true);
     expect(lines).toEqual([`$ ssh nas tar -c 'a b' | kubectl exec -i p -- tar -x`]);
   });
+});
+
+describe('runPipe, route direct (one kernel pipe)', () => {
+  const zeros = (n: number) => createHash('sha256').update(Buffer.alloc(n)).digest('hex');
+
+  it('moves the bytes unchanged without copying them here; the sender’s progress lines feed the caller, not the log', async () => {
+    const { lines, log } = collect();
+    const seen: string[] = [];
+    const n = 256 * MiB;
+    const r = await runPipe({
+      route: 'direct',
+      from: ['sh', '-c', `echo "progress 1" >&2; head -c ${n} /dev/zero; echo "progress 2" >&2; echo "done reading" >&2`],
+      to: ['sha256sum'],
+      toStdout: 'capture',
+      env,
+      log,
+      graceMs: 1000,
+      onSenderLine: (l) => (seen.push(l), l.startsWith('progress')),
+    });
+    expect(r.ok).toBe(true);
+    expect(r.stdout.split(/\s/)[0]).toBe(zeros(n));
+    expect(r.bytes).toBeUndefined(); // nothing passed through this process to be counted
+    expect(r.sha256).toBeUndefined();
+    expect(seen).toEqual(['progress 1', 'progress 2', 'done reading']);
+    expect(lines).toContain('[sh] done reading');
+    expect(lines.some((l) => l.startsWith('[sh] progress'))).toBe(false);
+  }, 60_000);
+
+  it('a receiver that fails stops the sender', async () => {
+    const { lines, log } = collect();
+    const r = await runPipe({ route: 'direct', from: ['cat', '/dev/zero'], to: ['sh', '-c', 'head -c 1000 >/dev/null; echo "tar: Unexpected EOF" >&2; exit 2'], env, log, graceMs: 500 });
+    expect(r).toMatchObject({ ok: false, to: { code: 2 } });
+    expect(r.from.code === 0).toBe(false);
+    expect(lines).toContain('[sh] tar: Unexpected EOF');
+  }, 30_000);
+
+  it('cancel stops both sides', async () => {
+    const { log } = collect();
+    const ctl = new AbortController();
+    const pids: number[] = [];
+    const done = runPipe({ route: 'direct', from: ['sh', '-c', 'echo started >&2; exec cat /dev/zero'], to: ['sh', '-c', 'exec cat >/dev/null'], env, log, graceMs: 500, signal: ctl.signal, onSpawn: (p) => pids.push(p), onSenderLine: (l) => l === 'started' && (ctl.abort(), true) });
+    const r = await done;
+    expect(r).toMatchObject({ cancelled: true, ok: false });
+    for (const pid of pids) await expect.poll(() => alive(pid), { timeout: 5000 }).toBe(false);
+    expect(pids).toHaveLength(2);
+  }, 30_000);
+
+  it('idle means no line from the sender for the idle timeout (its progress lines are the movement)', async () => {
+    const { log } = collect();
+    const seen: string[] = [];
+    const r = await runPipe({
+      route: 'direct',
+      from: ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8; do echo "tick $i" >&2; sleep 0.25; done; exec sleep 30'],
+      to: ['cat'],
+      env,
+      log,
+      graceMs: 500,
+      idleTimeoutMs: 1500,
+      onSenderLine: (l) => (seen.push(l), true),
+    });
+    expect(r).toMatchObject({ idle: true, ok: false });
+    expect(seen).toHaveLength(8); // 2 s of ticks outlasted the 1.5 s timeout: each tick counted as movement
+  }, 30_000);
 });

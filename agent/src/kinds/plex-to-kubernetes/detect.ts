@@ -22,6 +22,10 @@ export interface PreflightOut {
   pmsDir: string;
   bytes: number;
   files: number;
+  /** Size of the tar stream those files make (headers, long names, padding): the transfer's progress total. */
+  archiveBytes?: number;
+  /** The source's tar is GNU tar ≥ 1.28, which reports its own progress (so the stream need not pass through the agent). */
+  tarReportsProgress?: boolean;
   statefulSet: string;
   pvc: string;
   image: string;
@@ -46,6 +50,25 @@ export function parseSystemdEnvironment(text: string): Record<string, string> {
 export function findFilter(p: PlexToKubernetesParams, root = '.'): string {
   const prune = p.excludes.map((e) => `-path ${shq(`${root}/${e}`)}`).join(' -o ');
   return `${prune ? `\\( ${prune} \\) -prune -o ` : ''}${p.skipBif ? "-name '*.bif' -prune -o " : ''}`;
+}
+
+/**
+ * awk over `find -printf '%y %s %P'`: file bytes, file count, and the size of the tar stream they
+ * make under "Plex Media Server/" — a 512-byte header per entry (plus a GNU long-name header and
+ * its blocks when the name passes 100 bytes), file data padded to 512, the closing two blocks, and
+ * the last 10 KiB record padded out.
+ */
+const ARCHIVE_ESTIMATE = [
+  '{ n = length($0) - length($1) - length($2) - 2 + 18 + ($1 == "d"); h = 512; if (n > 100) h += 512 + int((n + 512) / 512) * 512 }',
+  '$1 == "f" { s += $2; f++; a += h + int(($2 + 511) / 512) * 512; next }',
+  '{ a += h }',
+  'END { a += 512 + 1024; printf "%d %d %d\\n", s, f, int((a + 10239) / 10240) * 10240 }',
+].join(' ');
+
+/** `tar (GNU tar) 1.34` → true from 1.28 on (`--checkpoint-action=echo=%T`). */
+export function gnuTarReportsProgress(versionLine: string): boolean {
+  const m = versionLine.match(/^tar \(GNU tar\) (\d+)\.(\d+)/);
+  return !!m && (Number(m[1]) > 1 || Number(m[2]) >= 28);
 }
 
 const QUANTITY = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/;
@@ -98,14 +121,18 @@ export async function preflight(ctx: Ctx): Promise<StepOutcome> {
   const dbFiles = [LIBRARY_DB, `${LIBRARY_DB}-wal`, `${LIBRARY_DB}-shm`, BLOBS_DB, `${BLOBS_DB}-wal`, `${BLOBS_DB}-shm`].map((f) => shq(`${DB_DIR}/${f}`)).join(' ');
   const size = await onSource(ctx, source, [
     `cd ${shq(pmsDir)} 2>/dev/null || { echo "no Plex data dir at ${pmsDir.replace(/["$`\\]/g, '')}" >&2; exit 3; }`,
-    `find . ${findFilter(ctx.params)}-type f -printf '%s\\n' | awk '{ s += $1; n++ } END { printf "%d %d\\n", s, n }'`,
+    `find . -mindepth 1 ${findFilter(ctx.params)}-printf '%y %s %P\\n' | LC_ALL=C awk ${shq(ARCHIVE_ESTIMATE)}`,
     `ls -l ${dbFiles} 2>/dev/null | awk '{ s += $5 } END { printf "%d\\n", s }'`,
     `df -P -B1 .. | awk 'NR == 2 { print $4 }'`,
+    'tar --version 2>/dev/null | head -n 1',
   ].join('\n'), { check: 'reading the source data dir' });
-  const [sums = '0 0', dbBytesText = '0', freeText = '0'] = size.stdout.trim().split('\n');
-  const [bytes, files] = sums.split(' ').map(Number) as [number, number];
+  const [sums = '0 0 0', dbBytesText = '0', freeText = '0', tarVersion = ''] = size.stdout.trim().split('\n');
+  const [bytes, files, archiveBytes] = sums.split(' ').map(Number) as [number, number, number];
   const dbBytes = Number(dbBytesText);
   if (!ctx.dryRun && Number(freeText) < dbBytes) throw new StepFailure(`not enough room on the source for a DB backup: ${dbBytes} bytes needed, ${freeText} free`, 'SOURCE_FULL');
+  if (!ctx.dryRun && !tarVersion) throw new StepFailure('tar is not installed on the source (the data moves as a tar stream); install it and retry — nothing was changed', 'SOURCE_NO_TAR');
+  const tarReportsProgress = gnuTarReportsProgress(tarVersion);
+  if (!ctx.dryRun) ctx.log.line(`source tar: ${tarVersion}${tarReportsProgress ? '' : ' (not GNU tar ≥ 1.28: the stream will pass through the agent to be counted)'}`);
 
   const sts = ctx.dryRun ? undefined : await findStatefulSet(ctx);
   const name = sts?.metadata.name ?? target.statefulSet ?? '<statefulset>';
@@ -138,9 +165,9 @@ export async function preflight(ctx: Ctx): Promise<StepOutcome> {
   if (libraryPathsThroughApi(ctx.params) && !ctx.params.libraryPaths.plexToken && !ctx.dryRun) {
     throw new StepFailure('libraryPaths.useStoredPlexToken is on but the job came without a Plex token: store one in Settings → Plex (or give libraryPaths.plexToken); nothing was changed', 'NO_PLEX_TOKEN');
   }
-  ctx.log.line(`to move: ${files} files, ${bytes} bytes → PVC ${pvcName} of StatefulSet ${name}`);
+  ctx.log.line(`to move: ${files} files, ${bytes} bytes (a tar stream of about ${archiveBytes} bytes) → PVC ${pvcName} of StatefulSet ${name}`);
   const out: PreflightOut = {
-    appSupportDir, pmsDir, bytes, files, statefulSet: name, pvc: pvcName, image: container?.image ?? '', container: container?.name ?? '',
+    appSupportDir, pmsDir, bytes, files, archiveBytes, tarReportsProgress, statefulSet: name, pvc: pvcName, image: container?.image ?? '', container: container?.name ?? '',
     ...(helmRelease ? { helmRelease } : {}), ...(chartVersion ? { chartVersion } : {}),
   };
   return { outputs: { ...out } };
@@ -180,7 +207,7 @@ export async function inventory(ctx: Ctx): Promise<StepOutcome> {
     signal: ctx.signal,
   });
   const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-  const rate = probe.bytes / seconds;
+  const rate = (probe.bytes ?? 0) / seconds;
   const expectedDowntimeSeconds = rate > 0 ? Math.ceil(pre.bytes / rate) : 0;
   ctx.log.line(`Plex ${version || '?'} on the source, machineIdentifier ${machineIdentifier || '?'}; link ${(rate / 1e6).toFixed(1)} MB/s → about ${expectedDowntimeSeconds} s of transfer for ${pre.bytes} bytes`);
   const registry = await registryCheck(ctx, pre.image, version || '<version>');

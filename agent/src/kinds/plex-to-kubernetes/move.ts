@@ -79,6 +79,19 @@ export async function prepareTarget(ctx: Ctx): Promise<StepOutcome> {
   return { outputs: { helper, ...(r.stdout.includes('moved aside') ? { movedAside: aside } : {}) } };
 }
 
+/** GNU tar reports every CHECKPOINT_RECORDS records (10 KiB each: every 1.25 MiB) as `tar: <PROGRESS_TAG> W: <bytes> (…)`. */
+const CHECKPOINT_RECORDS = 128;
+const PROGRESS_TAG = 'plexops-progress';
+const PROGRESS_LINE = new RegExp(`${PROGRESS_TAG} W: (\\d+)`);
+
+/** A GNU tar progress line (checkpoint, or `--totals` at the end) → bytes written so far. */
+export function parseTarProgress(line: string): { bytes: number; final: boolean } | undefined {
+  const checkpoint = line.match(PROGRESS_LINE);
+  if (checkpoint) return { bytes: Number(checkpoint[1]), final: false };
+  const totals = line.match(/^(?:tar: )?Total bytes written: (\d+)/);
+  return totals ? { bytes: Number(totals[1]), final: true } : undefined;
+}
+
 /** A manifest line per entry: type, mode, size and mtime of files, symlink targets; sorted. */
 const MANIFEST = `-printf '%y %m %s %Ts %P -> %l\\n' | awk '$1 == "d" { $3 = "-"; $4 = "-" } { print }' | LC_ALL=C sort`;
 const DB_SUMS = `for f in ${[LIBRARY_DB, `${LIBRARY_DB}-wal`, BLOBS_DB, `${BLOBS_DB}-wal`].map((f) => shq(`${DB_DIR}/${f}`)).join(' ')}; do [ -e "$f" ] && sha256sum "$f"; done; true`;
@@ -102,9 +115,17 @@ export async function transfer(ctx: Ctx): Promise<StepOutcome> {
     ctx.log.line(r.code === 0 ? 'the partial copy on the PVC was removed' : `could not remove the partial copy (${t.configMountPath}/${PARTIAL}*): remove it before Plex starts on this PVC`);
   };
   await inPod(ctx, t, helper, `rm -rf ${shq(t.configMountPath)}/${PARTIAL}* && mkdir -p ${shq(partialAs)}`, { check: 'preparing the partial directory' });
+  // GNU tar on the source reports the bytes it has written, so the stream can go from ssh to kubectl
+  // through one kernel pipe; another tar's stream passes through the agent to be counted.
+  const direct = pre.tarReportsProgress === true;
+  const progressFlags = direct ? ` --totals --checkpoint=${CHECKPOINT_RECORDS} --checkpoint-action=${shq(`echo=${PROGRESS_TAG} %T`)}` : '';
+  const total = ctx.params.compress && !direct ? {} : { total: pre.archiveBytes ?? pre.bytes };
+  const report = (done: number) => ctx.progress({ done, ...total, unit: 'bytes', message: 'streaming the Plex data dir into the PVC' });
+  let written: number | undefined;
   const started = Date.now();
   const result = await runPipe({
-    from: sourceArgv(ctx, ctx.params.source, `tar -C ${shq(pre.appSupportDir)}${z} --anchored ${excludes}${ctx.params.skipBif ? " --no-anchored --exclude='*.bif'" : ''} -cf - 'Plex Media Server'`),
+    route: direct ? 'direct' : 'through',
+    from: sourceArgv(ctx, ctx.params.source, `tar -C ${shq(pre.appSupportDir)}${z}${progressFlags} --anchored ${excludes}${ctx.params.skipBif ? " --no-anchored --exclude='*.bif'" : ''} -cf - 'Plex Media Server'`),
     to: kubeArgv(ctx, t, ['exec', '-i', helper, '--', 'tar', `-xp${ctx.params.compress ? 'z' : ''}f`, '-', '--numeric-owner', '-C', partialAs]),
     env: ctx.config.env,
     log: ctx.log,
@@ -112,8 +133,16 @@ export async function transfer(ctx: Ctx): Promise<StepOutcome> {
     idleTimeoutMs: Math.max(60_000, ctx.config.targetTimeoutMs * 6),
     dryRun: ctx.dryRun,
     signal: ctx.signal,
-    onBytes: (bytes) => ctx.progress({ done: bytes, ...(ctx.params.compress ? {} : { total: pre.bytes }), unit: 'bytes', message: 'streaming the Plex data dir into the PVC' }),
+    onBytes: report,
+    onSenderLine: (line) => {
+      const tarBytes = parseTarProgress(line);
+      if (tarBytes === undefined) return false;
+      written = tarBytes.bytes;
+      report(written);
+      return !tarBytes.final; // the totals line stays in the log
+    },
   });
+  const moved = result.bytes ?? written ?? 0;
   const seconds = (Date.now() - started) / 1000;
   if (!result.ok) {
     await cleanup();
@@ -132,10 +161,10 @@ export async function transfer(ctx: Ctx): Promise<StepOutcome> {
     throw new StepFailure('transfer cancelled; the partial copy on the PVC was removed', 'CANCELLED');
   }
   await inPod(ctx, t, helper, `mv ${shq(`${partial}/Library`)} ${shq(`${t.configMountPath}/Library`)} && rm -rf ${shq(t.configMountPath)}/${PARTIAL}*`, { check: 'moving the copy into place' });
-  const rate = seconds > 0 ? result.bytes / seconds : 0;
+  const rate = seconds > 0 ? moved / seconds : 0;
   const sums = dst.stdout.slice(dst.stdout.indexOf('@@sums')).split('\n').filter((l) => /^[0-9a-f]{64} /.test(l)).length;
-  ctx.log.line(`moved ${result.bytes} bytes in ${seconds.toFixed(1)} s (${(rate / 1e6).toFixed(1)} MB/s); manifests of ${src.stdout.split('\n').length} entries and ${sums} checksums agree; stream sha256 ${result.sha256}`);
-  return { outputs: { bytes: result.bytes, seconds, rateBytesPerSecond: Math.round(rate), streamSha256: result.sha256 } };
+  ctx.log.line(`moved ${moved} bytes in ${seconds.toFixed(1)} s (${(rate / 1e6).toFixed(1)} MB/s${direct ? ', ssh → kubectl through one pipe' : ''}); manifests of ${src.stdout.split('\n').length} entries and ${sums} checksums agree${result.sha256 ? `; stream sha256 ${result.sha256}` : ''}`);
+  return { outputs: { bytes: moved, seconds, rateBytesPerSecond: Math.round(rate), ...(result.sha256 ? { streamSha256: result.sha256 } : {}) } };
 }
 
 /** Paths whose manifest lines (or DB checksums) differ between source and target. */
