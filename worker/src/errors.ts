@@ -9,7 +9,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { codeToStatus, type ErrorBody, type ErrorCode, type FieldIssue } from './contracts';
 import type { AppEnv } from './env';
-import { isDataException, isDbUnavailableError, postgresErrorOf } from './db/errors';
+import { isDataException, isDbUnavailableError, isTransactionConflict, postgresErrorOf } from './db/errors';
 
 export class AppError extends HTTPException {
   readonly code: ErrorCode;
@@ -60,6 +60,11 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
   if (isDbUnavailableError(err)) {
     c.get('logger')?.error('database unavailable', { error: String(err) });
     return c.json(errorBody('DB_UNAVAILABLE', 'The database is unavailable. Try again shortly.', requestId), 503);
+  }
+  if (isTransactionConflict(err)) {
+    c.get('logger')?.error('transaction conflict; rolled back', { sqlstate: postgresErrorOf(err)?.code, error: postgresErrorOf(err)?.message });
+    c.header('Retry-After', '1');
+    return c.json(errorBody('DB_UNAVAILABLE', 'The database was busy with a conflicting change and saved nothing. Try again.', requestId), 503);
   }
   if (isDataException(err)) {
     // A safety net: edge validation (contracts/storable.ts) should have refused the value first.

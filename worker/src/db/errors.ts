@@ -29,6 +29,15 @@ export function postgresErrorOf(err: unknown): { code: string; message: string }
 }
 
 /**
+ * Postgres gave up on this transaction because of another one (40001 serialization failure,
+ * 40P01 deadlock detected): it was rolled back, nothing of it was written, and the same request
+ * sent again succeeds. The caller's fault no more than a database outage is.
+ */
+export function isTransactionConflict(err: unknown): boolean {
+  return /^40(001|P01)$/.test(postgresErrorOf(err)?.code ?? '');
+}
+
+/**
  * Postgres refused a *value* (SQLSTATE class 22, data exception: out of range, NUL, bad encoding,
  * bad date): the same input fails the same way every time, so it is the input's fault (400)
  * and retrying it is pointless.
