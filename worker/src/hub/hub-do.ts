@@ -17,11 +17,14 @@ import { openDb } from '../db/client';
 import { createLogger } from '../lib/logger';
 import { expireLeases } from '../services/jobs/expire-leases';
 import { AddressLimiter } from '../lib/address-limiter';
+import { withDeadline } from '../lib/deadline';
 import { loadAuthSnapshot } from '../services/agents/auth-snapshot';
 import { HubCore, type AgentPresence, type AgentWaitResult, type DoorVerdict, type HubAgent, type HubApi, type WaitScope } from './hub-core';
 
 /** After a failed load, do not try again (one query) before this long. */
 const LOAD_RETRY_MS = 5_000;
+/** The longest callers wait for the auth cache to load; past it tokens and codes are checked in Postgres. */
+const LOAD_DEADLINE_MS = 5_000;
 
 export class HubDO extends DurableObject<Bindings> implements HubApi {
   /** A DO's bindings never change: parse them once, not on every claim and alarm. */
@@ -45,12 +48,14 @@ export class HubDO extends DurableObject<Bindings> implements HubApi {
       if (this.core.isExact) return;
       const handle = openDb(cfg);
       try {
-        this.core.loadAuth(await loadAuthSnapshot(handle.db));
+        // Every agent call and enrollment waits while this runs: never longer than the deadline.
+        this.core.loadAuth(await withDeadline(loadAuthSnapshot(handle.db), LOAD_DEADLINE_MS, 'loading agent tokens'));
       } catch (err) {
         this.loadFailedAt = Date.now();
         createLogger({ task: 'hub-auth' }).warn('could not load agent tokens; checking them in Postgres meanwhile', { error: String(err) });
       } finally {
-        await handle.end();
+        // Not awaited: after a deadline the hung query still holds the pool, and ending it would wait for it.
+        void handle.end();
       }
     });
   }

@@ -54,7 +54,7 @@ function scrobble(n: number): Payload {
   return variant(fixture('episode-legacy-thetvdb.scrobble'), { ratingKey: `crash-${n}`, index: n, parentIndex: 7, guid: `com.plexapp.agents.thetvdb://81189/7/${n}?lang=en` });
 }
 
-type Outcome = { n: number; status: number | 'no answer'; body?: { status?: string; id?: string } };
+type Outcome = { n: number; status: number | 'no answer'; body?: { status?: string; id?: string }; error?: string };
 
 async function deliver(n: number): Promise<Outcome> {
   const d = plexMultipart(scrobble(n), { thumb: false });
@@ -62,8 +62,9 @@ async function deliver(n: number): Promise<Outcome> {
     const res = await fetch(`${server.url}${hookPath}`, { method: 'POST', body: d.body, headers: d.headers, signal: AbortSignal.timeout(15_000) });
     const text = await res.text();
     return { n, status: res.status, body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined };
-  } catch {
-    return { n, status: 'no answer' };
+  } catch (e) {
+    const err = e as Error & { cause?: unknown };
+    return { n, status: 'no answer', error: String(err.cause ?? err) };
   }
 }
 
@@ -128,6 +129,8 @@ describe('kill -9 of workerd mid-burst', () => {
     expect(await count(`SELECT count(*) AS n FROM webhook_events WHERE status = 'pending' AND received_at < now() - interval '${LOCK_MS * 2} milliseconds'`)).toBe(0);
 
     // 2. The sender resends all of it (Plex retries what it saw fail): everything becomes a play.
+    // First the restarted Worker must answer at all (its port reopened, its DB reachable).
+    await waitUntil('the restarted Worker answers /healthz', async () => (await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined))?.status === 200, 30_000);
     const resent: Outcome[] = [];
     let again = 0;
     await Promise.all(
