@@ -60,7 +60,12 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, max: n
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(() => {
+      // The sender's connection broke mid-body (workerd says "Network connection lost"): the
+      // request is incomplete, which is the sender's side — not a database outage, which that
+      // message would otherwise be taken for.
+      throw new AppError('BAD_REQUEST', `The ${what ?? 'request body'} was cut off before its end.`);
+    });
     if (done) break;
     total += value.byteLength;
     if (total > max) {
