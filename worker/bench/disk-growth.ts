@@ -8,7 +8,7 @@
  * at `mark()`; a file that did not exist then counts from 0, a deleted one as 0 — so a temporary archive
  * that is written and removed again still shows at its peak.
  *
- * Why not `du` in a loop: walking a 2 GiB tree of ~20 000 files every 200 ms took most of a 2-core host and
+ * Why not `du` in a loop: walking a 2 GiB tree of thousands of files every 200 ms took most of a 2-core host and
  * cut the very transfer being measured to a third of its speed.
  */
 import { lstatSync, readdirSync, watch, type FSWatcher } from 'node:fs';
