@@ -37,11 +37,6 @@ export class DiskGrowth {
     for (const root of roots) this.watchTree(root, true);
   }
 
-  /** Number of directories watched (for the bench's own report). */
-  get directories(): number {
-    return this.watchers.size;
-  }
-
   /** Growth counts from now on (what was written before — a DB backup of an earlier step — is not counted). */
   mark(): void {
     for (const p of this.touched) this.reference.set(p, sizeOf(p)?.size ?? 0);

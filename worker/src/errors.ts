@@ -62,7 +62,8 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
     return c.json(errorBody('DB_UNAVAILABLE', 'The database is unavailable. Try again shortly.', requestId), 503);
   }
   if (isTransactionConflict(err)) {
-    c.get('logger')?.error('transaction conflict; rolled back', { sqlstate: postgresErrorOf(err)?.code, error: postgresErrorOf(err)?.message });
+    const pg = postgresErrorOf(err)!;
+    c.get('logger')?.error('transaction conflict; rolled back', { sqlstate: pg.code, error: pg.message });
     c.header('Retry-After', '1');
     return c.json(errorBody('DB_UNAVAILABLE', 'The database was busy with a conflicting change and saved nothing. Try again.', requestId), 503);
   }

@@ -17,20 +17,17 @@ import { openDb } from '../db/client';
 import { createLogger } from '../lib/logger';
 import { expireLeases } from '../services/jobs/expire-leases';
 import { AddressLimiter } from '../lib/address-limiter';
-import { withDeadline } from '../lib/deadline';
+import { CacheLoad } from '../lib/cache-load';
 import { loadAuthSnapshot } from '../services/agents/auth-snapshot';
 import { HubCore, type AgentPresence, type AgentWaitResult, type DoorVerdict, type HubAgent, type HubApi, type WaitScope } from './hub-core';
 
-/** After a failed load, do not try again (one query) before this long. */
-const LOAD_RETRY_MS = 5_000;
-/** The longest callers wait for the auth cache to load; past it tokens and codes are checked in Postgres. */
-const LOAD_DEADLINE_MS = 5_000;
 
 export class HubDO extends DurableObject<Bindings> implements HubApi {
   /** A DO's bindings never change: parse them once, not on every claim and alarm. */
   private readonly parsedConfig = RuntimeConfig.safeParse(this.env);
   private readonly core = new HubCore(Date.now, new AddressLimiter(this.parsedConfig.success ? this.parsedConfig.data.REFUSALS_PER_MINUTE : 30));
-  private loadFailedAt = 0;
+  /** The auth cache's load: every agent call and enrollment waits while it runs. */
+  private readonly authLoad = new CacheLoad({ what: 'agent tokens', task: 'hub-auth' });
 
   private config(): ReturnType<typeof RuntimeConfig.safeParse> {
     return this.parsedConfig;
@@ -42,21 +39,12 @@ export class HubDO extends DurableObject<Bindings> implements HubApi {
    * unchecked (every unknown token or code is asked of Postgres) and is retried a little later.
    */
   private async ensureExact(): Promise<void> {
-    if (this.core.isExact || Date.now() - this.loadFailedAt < LOAD_RETRY_MS || !this.parsedConfig.success) return;
+    if (this.core.isExact || !this.authLoad.due || !this.parsedConfig.success) return;
     const cfg = this.parsedConfig.data;
     await this.ctx.blockConcurrencyWhile(async () => {
       if (this.core.isExact) return;
-      const handle = openDb(cfg);
-      try {
-        // Every agent call and enrollment waits while this runs: never longer than the deadline.
-        this.core.loadAuth(await withDeadline(loadAuthSnapshot(handle.db), LOAD_DEADLINE_MS, 'loading agent tokens'));
-      } catch (err) {
-        this.loadFailedAt = Date.now();
-        createLogger({ task: 'hub-auth' }).warn('could not load agent tokens; checking them in Postgres meanwhile', { error: String(err) });
-      } finally {
-        // Not awaited: after a deadline the hung query still holds the pool, and ending it would wait for it.
-        void handle.end();
-      }
+      const snapshot = await this.authLoad.run(cfg, loadAuthSnapshot);
+      if (snapshot) this.core.loadAuth(snapshot);
     });
   }
 

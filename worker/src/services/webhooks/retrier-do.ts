@@ -16,20 +16,16 @@ import { RuntimeConfig } from '../../env';
 import { openDb } from '../../db/client';
 import { createLogger } from '../../lib/logger';
 import { AddressLimiter } from '../../lib/address-limiter';
-import { withDeadline } from '../../lib/deadline';
+import { CacheLoad } from '../../lib/cache-load';
 import { createProcessDeps } from './deps';
 import { runDueRetries } from './retry';
 import { pokeOverview } from '../overview/notify';
 import { WebhookGateCore, type Admission, type SecretEntry, type WebhookGateApi } from './webhook-gate';
 
-/** The longest every delivery waits for the secrets to load; past it they are checked in Postgres. */
-const LOAD_DEADLINE_MS = 5_000;
-/** After a failed load, deliveries are checked in Postgres for this long before the next attempt. */
-const LOAD_RETRY_MS = 5_000;
-
 export class WebhookRetrier extends DurableObject<Bindings> implements WebhookGateApi {
   private readonly parsed = RuntimeConfig.safeParse(this.env);
-  private loadFailedAt = 0;
+  /** The secrets' load: every delivery waits while it runs. */
+  private readonly secretsLoad = new CacheLoad({ what: 'webhook secrets', task: 'webhook-gate' });
   private readonly gate = new WebhookGateCore(new AddressLimiter(this.parsed.success ? this.parsed.data.REFUSALS_PER_MINUTE : 30));
 
   /** Arms (or moves earlier) the alarm to `at` (epoch ms). */
@@ -40,7 +36,7 @@ export class WebhookRetrier extends DurableObject<Bindings> implements WebhookGa
   }
 
   async admit(input: { hash: string; address: string; armAt?: number }): Promise<Admission> {
-    if (!this.gate.loaded && Date.now() - this.loadFailedAt >= LOAD_RETRY_MS) await this.ctx.blockConcurrencyWhile(() => this.loadSecrets());
+    if (!this.gate.loaded && this.secretsLoad.due) await this.ctx.blockConcurrencyWhile(() => this.loadSecrets());
     const admission = this.gate.admit(input.hash, input.address);
     if (input.armAt !== undefined && (admission.kind === 'known' || admission.kind === 'unchecked')) await this.schedule(input.armAt);
     return admission;
@@ -54,27 +50,18 @@ export class WebhookRetrier extends DurableObject<Bindings> implements WebhookGa
     await this.ctx.blockConcurrencyWhile(() => this.loadSecrets());
   }
 
-  /** One query; on failure or past the deadline the gate stays unloaded (deliveries are checked in Postgres) and a call LOAD_RETRY_MS later tries again. */
+  /** One query; on failure or past the deadline the gate stays unloaded (deliveries are checked in Postgres) and a call a little later tries again. */
   private async loadSecrets(): Promise<void> {
     if (!this.parsed.success) return;
-    const handle = openDb(this.parsed.data);
-    try {
-      const query = handle.db.execute<{ secret_hash: string; expires_ms: string | null }>(
+    const rows = await this.secretsLoad.run(this.parsed.data, (db) =>
+      db.execute<{ secret_hash: string; expires_ms: string | null }>(
         sql`SELECT secret_hash, (extract(epoch FROM expires_at) * 1000)::bigint AS expires_ms FROM plex_webhook_secrets WHERE expires_at IS NULL OR expires_at > now()`,
-      );
-      // Every delivery waits while this runs (blockConcurrencyWhile): never longer than the deadline.
-      const rows = await withDeadline(query, LOAD_DEADLINE_MS, 'loading webhook secrets');
-      const entries: SecretEntry[] = rows.rows.map((r) => ({ hash: r.secret_hash, expiresAt: r.expires_ms === null ? null : Number(r.expires_ms) }));
-      this.gate.load(entries);
-    } catch (err) {
-      // A stale set could refuse a secret the admin just created: fall back to Postgres instead.
-      this.gate.unload();
-      this.loadFailedAt = Date.now();
-      createLogger({ task: 'webhook-gate' }).warn('could not load webhook secrets; checking them in Postgres meanwhile', { error: String(err) });
-    } finally {
-      // Not awaited: after a deadline the hung query still holds the pool, and ending it would wait for it.
-      void handle.end();
-    }
+      ),
+    );
+    // A stale set could refuse a secret the admin just created: without a fresh one, fall back to Postgres.
+    if (!rows) return this.gate.unload();
+    const entries: SecretEntry[] = rows.rows.map((r) => ({ hash: r.secret_hash, expiresAt: r.expires_ms === null ? null : Number(r.expires_ms) }));
+    this.gate.load(entries);
   }
 
   /** POST /schedule {at} — the pre-RPC way to arm the alarm, kept for isolates of an older deploy. */

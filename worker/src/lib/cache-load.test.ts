@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeadlineExceeded, withDeadline } from './deadline';
+import { DeadlineExceeded, withDeadline } from './cache-load';
 
 describe('withDeadline', () => {
   it('passes a result that comes in time through', async () => {
